@@ -1,0 +1,242 @@
+package org.sparktf.datasource.tfrecord.internal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.sparktf.datasource.tfrecord.internal.TFRecordCorruptException.Kind;
+
+/**
+ * Reads TFRecord frames from a stream, or from one split of an uncompressed file. A split yields
+ * exactly the records whose frame starts inside it: it resynchronises on the first offset at or
+ * after its start where both the length CRC and the data CRC verify, and reads the last record
+ * whole even past its end. Owns and closes its stream. Not thread-safe.
+ */
+public final class TFRecordFrameReader implements Closeable {
+  private static final int HEADER = 12;
+  private static final int FOOTER = 4;
+
+  /** Resync treats longer lengths as noise when the file length is unknown (compressed). */
+  private static final long MAX_RESYNC_LENGTH = 256L << 20;
+
+  private final ByteSource source;
+  private final String file;
+  private final boolean verifyCrc;
+  private final long end;
+  private final long fileLength;
+  private final TFRecordCrc crc = new TFRecordCrc();
+  private byte[] data = new byte[1024];
+  private int length;
+  private long recordOffset = -1;
+  private boolean needsResync;
+  private boolean finished;
+
+  private TFRecordFrameReader(
+      InputStream in, long start, long end, long fileLength, String file, boolean verifyCrc) {
+    this.source = new ByteSource(in, start);
+    this.file = file;
+    this.verifyCrc = verifyCrc;
+    this.end = end;
+    this.fileLength = fileLength;
+    this.needsResync = start > 0;
+  }
+
+  /** Reads a whole stream, already decompressed by the caller if it was compressed. */
+  public TFRecordFrameReader(InputStream in, String fileName, boolean verifyCrc) {
+    this(in, 0, Long.MAX_VALUE, -1, fileName, verifyCrc);
+  }
+
+  /**
+   * Opens the records of {@code file} whose frames start in {@code [start, start + length)}.
+   * Compressed files are read whole: {@code start} must then be 0 and {@code length} is ignored.
+   */
+  public static TFRecordFrameReader open(
+      Configuration conf,
+      Path file,
+      long start,
+      long length,
+      TFRecordCompression compression,
+      boolean verifyCrc)
+      throws IOException {
+    FileSystem fs = file.getFileSystem(conf);
+    if (compression != TFRecordCompression.NONE) {
+      if (start != 0) {
+        throw new IllegalArgumentException(
+            "Cannot read "
+                + compression
+                + "-compressed TFRecord file "
+                + file
+                + " from offset "
+                + start
+                + ": compressed files are not splittable");
+      }
+      InputStream in = compression.decompress(fs.open(file));
+      return new TFRecordFrameReader(in, 0, Long.MAX_VALUE, -1, file.toString(), verifyCrc);
+    }
+    long fileLength = fs.getFileStatus(file).getLen();
+    FSDataInputStream in = fs.open(file);
+    try {
+      if (start > 0) {
+        in.seek(start);
+      }
+    } catch (IOException e) {
+      in.close();
+      throw e;
+    }
+    long end = length >= Long.MAX_VALUE - start ? Long.MAX_VALUE : start + length;
+    return new TFRecordFrameReader(in, start, end, fileLength, file.toString(), verifyCrc);
+  }
+
+  /**
+   * Advances to the next record: false at a clean end (end of stream at a frame boundary, or the
+   * end of the split). Throws {@link TFRecordCorruptException} on damage; calling again resumes
+   * after it (after a bad data CRC at the next frame, after a bad length by scanning for the next
+   * intact frame; a truncated file then ends).
+   */
+  public boolean next() throws IOException {
+    return advance(true);
+  }
+
+  /** Like {@link #next()}, but skips the payload unread when CRCs are not verified. */
+  public boolean skipNext() throws IOException {
+    return advance(verifyCrc);
+  }
+
+  /** The current record's bytes, at {@code [0, length())}; valid until the next call. */
+  public byte[] data() {
+    return data;
+  }
+
+  public int length() {
+    return length;
+  }
+
+  /** The byte offset of the current record's frame in the (decompressed) stream. */
+  public long recordOffset() {
+    return recordOffset;
+  }
+
+  private boolean advance(boolean readData) throws IOException {
+    if (finished) {
+      return false;
+    }
+    if (needsResync) {
+      needsResync = false;
+      if (!resync()) {
+        finished = true;
+        return false;
+      }
+    }
+    long offset = source.position();
+    if (offset >= end) {
+      finished = true;
+      return false;
+    }
+    int available = source.ensure(HEADER);
+    if (available == 0) {
+      finished = true;
+      return false;
+    }
+    if (available < HEADER) {
+      throw damaged(Kind.TRUNCATED, offset);
+    }
+    byte[] b = source.array();
+    int h = source.offset();
+    long len = TFRecordCrc.readLongLE(b, h);
+    if (verifyCrc && TFRecordCrc.readIntLE(b, h + 8) != crc.masked(b, h, 8)) {
+      needsResync = true;
+      source.advance(1);
+      throw damaged(Kind.BAD_LENGTH_CRC, offset);
+    }
+    if (len < 0 || len > Integer.MAX_VALUE - HEADER - FOOTER) {
+      throw damaged(Kind.TOO_LARGE, offset);
+    }
+    recordOffset = offset;
+    return readData ? readPayload(offset, (int) len) : skipPayload(offset, len);
+  }
+
+  private boolean readPayload(long offset, int len) throws IOException {
+    int frame = HEADER + len + FOOTER;
+    if (fileLength >= 0 && offset + frame > fileLength) {
+      throw damaged(Kind.TRUNCATED, offset);
+    }
+    if (source.ensure(frame) < frame) {
+      throw damaged(Kind.TRUNCATED, offset);
+    }
+    byte[] b = source.array();
+    int d = source.offset() + HEADER;
+    if (verifyCrc && TFRecordCrc.readIntLE(b, d + len) != crc.masked(b, d, len)) {
+      source.advance(frame);
+      throw damaged(Kind.BAD_DATA_CRC, offset);
+    }
+    if (data.length < len) {
+      data = new byte[Math.max(len, data.length * 2)];
+    }
+    System.arraycopy(b, d, data, 0, len);
+    length = len;
+    source.advance(frame);
+    return true;
+  }
+
+  private boolean skipPayload(long offset, long len) throws IOException {
+    if (fileLength >= 0 && offset + HEADER + len + FOOTER > fileLength) {
+      throw damaged(Kind.TRUNCATED, offset);
+    }
+    source.advance(HEADER);
+    if (source.skip(len + FOOTER) < len + FOOTER) {
+      throw damaged(Kind.TRUNCATED, offset);
+    }
+    length = 0;
+    return true;
+  }
+
+  /** Moves to the first offset at or after the current one where a whole frame verifies. */
+  private boolean resync() throws IOException {
+    while (source.position() < end) {
+      if (source.ensure(HEADER) < HEADER) {
+        return false;
+      }
+      if (frameVerifiesHere()) {
+        return true;
+      }
+      source.advance(1);
+    }
+    return false;
+  }
+
+  private boolean frameVerifiesHere() throws IOException {
+    byte[] b = source.array();
+    int h = source.offset();
+    if (TFRecordCrc.readIntLE(b, h + 8) != crc.masked(b, h, 8)) {
+      return false;
+    }
+    long len = TFRecordCrc.readLongLE(b, h);
+    long limit =
+        fileLength >= 0 ? fileLength - source.position() - HEADER - FOOTER : MAX_RESYNC_LENGTH;
+    if (len < 0 || len > limit) {
+      return false;
+    }
+    int frame = HEADER + (int) len + FOOTER;
+    if (source.ensure(frame) < frame) {
+      return false;
+    }
+    b = source.array();
+    int d = source.offset() + HEADER;
+    return TFRecordCrc.readIntLE(b, d + (int) len) == crc.masked(b, d, (int) len);
+  }
+
+  private TFRecordCorruptException damaged(Kind kind, long offset) {
+    if (kind == Kind.TRUNCATED || kind == Kind.TOO_LARGE) {
+      finished = true;
+    }
+    return new TFRecordCorruptException(kind, file, offset);
+  }
+
+  @Override
+  public void close() throws IOException {
+    source.close();
+  }
+}

@@ -1,0 +1,42 @@
+package org.sparktf.datasource.tfrecord.internal;
+
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Writes TFRecord frames: {@code u64 length | u32 masked CRC of length | data | u32 masked CRC of
+ * data}, little-endian. Owns and closes its stream. Not thread-safe.
+ */
+public final class TFRecordFrameWriter implements Closeable {
+  private final OutputStream out;
+  private final TFRecordCrc crc = new TFRecordCrc();
+  private final byte[] header = new byte[12];
+  private final byte[] footer = new byte[4];
+  private long records;
+
+  public TFRecordFrameWriter(OutputStream out) {
+    this.out = new BufferedOutputStream(out, 64 * 1024);
+  }
+
+  /** Appends one record. */
+  public void write(byte[] data, int offset, int length) throws IOException {
+    TFRecordCrc.writeLongLE(header, 0, length);
+    TFRecordCrc.writeIntLE(header, 8, crc.masked(header, 0, 8));
+    TFRecordCrc.writeIntLE(footer, 0, crc.masked(data, offset, length));
+    out.write(header);
+    out.write(data, offset, length);
+    out.write(footer);
+    records++;
+  }
+
+  public long recordsWritten() {
+    return records;
+  }
+
+  @Override
+  public void close() throws IOException {
+    out.close();
+  }
+}
