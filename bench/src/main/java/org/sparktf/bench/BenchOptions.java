@@ -1,5 +1,7 @@
 package org.sparktf.bench;
 
+import java.util.List;
+
 /**
  * Command-line options of {@link TFRecordBenchmark}.
  *
@@ -70,7 +72,8 @@ public record BenchOptions(
   private static String quoted(String[] args) {
     StringBuilder user = new StringBuilder();
     for (int i = 0; i + 1 < args.length; i += 2) {
-      if (args[i].equals("--records") || args[i].equals("--cores") || args[i].equals("--reps")) {
+      // --work and --docs come from the pom's exec configuration, not from the user.
+      if (!List.of("--work", "--docs", "--command").contains(args[i])) {
         user.append(user.length() == 0 ? "" : " ").append(args[i]).append(' ').append(args[i + 1]);
       }
     }
