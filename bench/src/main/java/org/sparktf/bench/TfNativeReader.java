@@ -1,0 +1,166 @@
+package org.sparktf.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.io.FifoQueue;
+import org.tensorflow.op.io.ParseExample;
+import org.tensorflow.op.io.QueueClose;
+import org.tensorflow.op.io.QueueEnqueueMany;
+import org.tensorflow.op.io.ReaderReadUpTo;
+import org.tensorflow.op.io.TfRecordReader;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.family.TNumber;
+import org.tensorflow.types.family.TType;
+
+/**
+ * TensorFlow's native C++ TFRecord reader and Example parser, driven from TF Java in graph mode,
+ * single-threaded: filename queue, TFRecordReader, ReaderReadUpTo, ParseExampleV2. Non-nullable
+ * columns are dense features; nullable ones are sparse features (absent = no entry).
+ */
+public final class TfNativeReader {
+  private static final long BATCH = 512;
+
+  /** What a native read saw: rows parsed and the sum of the "label" column (to verify values). */
+  public record Outcome(long rows, long labelSum) {}
+
+  private TfNativeReader() {}
+
+  /**
+   * Reads and parses every record of the given uncompressed TFRecord files. The Graph, Session and
+   * every fetched Tensor are closed here.
+   */
+  public static Outcome read(List<String> files, StructType schema) {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      FifoQueue queue = tf.io.fifoQueue(List.of(TString.class));
+      QueueEnqueueMany enqueue =
+          tf.io.queueEnqueueMany(
+              queue, List.of(tf.constant(StandardCharsets.UTF_8, files.toArray(new String[0]))));
+      QueueClose close = tf.io.queueClose(queue);
+      TfRecordReader reader = tf.io.tfRecordReader(TfRecordReader.compressionType(""));
+      ReaderReadUpTo batch = tf.io.readerReadUpTo(reader, queue, tf.constant(BATCH));
+      ParseExample parsed = parse(tf, batch.values(), schema);
+      int labelIndex = denseIndexOf(schema, "label");
+      try (Session session = new Session(graph, singleThreaded())) {
+        session.runner().addTarget(enqueue).addTarget(close).run().close();
+        return loop(session, parsed.denseValues().get(labelIndex));
+      }
+    }
+  }
+
+  private static Outcome loop(Session session, Operand<?> label) {
+    long rows = 0;
+    long labelSum = 0;
+    while (true) {
+      try (Result result = session.runner().fetch(label).run()) {
+        TInt64 labels = (TInt64) result.get(0);
+        long n = labels.shape().size(0);
+        for (long i = 0; i < n; i++) {
+          labelSum += labels.getLong(i);
+        }
+        rows += n;
+      } catch (TFOutOfRangeException endOfFiles) {
+        return new Outcome(rows, labelSum);
+      }
+    }
+  }
+
+  private static ParseExample parse(Ops tf, Operand<TString> serialized, StructType schema) {
+    List<String> denseKeys = new ArrayList<>();
+    List<Operand<?>> denseDefaults = new ArrayList<>();
+    List<Shape> denseShapes = new ArrayList<>();
+    List<String> sparseKeys = new ArrayList<>();
+    List<Class<? extends TType>> sparseTypes = new ArrayList<>();
+    for (StructField field : schema.fields()) {
+      if (field.nullable()) {
+        sparseKeys.add(field.name());
+        sparseTypes.add(tfType(field.dataType()));
+      } else {
+        denseKeys.add(field.name());
+        // An empty default makes the feature required.
+        denseDefaults.add(emptyDefault(tf, field.dataType()));
+        denseShapes.add(
+            isArray(field.dataType()) ? Shape.of(BenchData.MNIST_PIXELS) : Shape.scalar());
+      }
+    }
+    List<Class<? extends TType>> none = List.of();
+    List<Class<? extends TNumber>> noSplits = List.of();
+    return tf.io.parseExample(
+        serialized,
+        strings(tf, List.of()),
+        strings(tf, sparseKeys),
+        strings(tf, denseKeys),
+        strings(tf, List.of()),
+        denseDefaults,
+        (long) sparseKeys.size(),
+        sparseTypes,
+        none,
+        noSplits,
+        denseShapes);
+  }
+
+  private static Operand<TString> strings(Ops tf, List<String> values) {
+    if (values.isEmpty()) {
+      // The String[] overload rejects empty arrays.
+      return tf.constant(org.tensorflow.ndarray.NdArrays.ofObjects(String.class, Shape.of(0)));
+    }
+    return tf.constant(StandardCharsets.UTF_8, values.toArray(new String[0]));
+  }
+
+  private static Operand<?> emptyDefault(Ops tf, DataType type) {
+    if (type == DataTypes.LongType) {
+      return tf.constant(new long[0]);
+    }
+    if (type == DataTypes.StringType) {
+      return strings(tf, List.of());
+    }
+    return tf.constant(new float[0]);
+  }
+
+  private static Class<? extends TType> tfType(DataType type) {
+    if (type == DataTypes.LongType) {
+      return TInt64.class;
+    }
+    if (type == DataTypes.StringType) {
+      return TString.class;
+    }
+    return TFloat32.class;
+  }
+
+  private static boolean isArray(DataType type) {
+    return type instanceof org.apache.spark.sql.types.ArrayType;
+  }
+
+  private static int denseIndexOf(StructType schema, String name) {
+    int index = 0;
+    for (StructField field : schema.fields()) {
+      if (field.name().equals(name)) {
+        return index;
+      }
+      index += field.nullable() ? 0 : 1;
+    }
+    throw new IllegalArgumentException("Invalid benchmark schema: no column " + name);
+  }
+
+  private static ConfigProto singleThreaded() {
+    return ConfigProto.newBuilder()
+        .setIntraOpParallelismThreads(1)
+        .setInterOpParallelismThreads(1)
+        .build();
+  }
+}

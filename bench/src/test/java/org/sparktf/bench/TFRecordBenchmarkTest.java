@@ -1,0 +1,112 @@
+package org.sparktf.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class TFRecordBenchmarkTest {
+  private static final long RECORDS = 200;
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void startSpark() {
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("TFRecordBenchmarkTest")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @ParameterizedTest
+  @EnumSource(BenchData.Kind.class)
+  void everyContenderReadsBackTheWrittenRows(BenchData.Kind kind, @TempDir Path dir) {
+    Dataset<Row> source = BenchData.generate(spark, kind, RECORDS, 2, 7);
+    List<String> expected = canonical(source);
+    for (Contender contender : Contender.all()) {
+      String path = dir.resolve(contender.dirName()).toString();
+      try {
+        contender.write(source, path);
+      } catch (Exception e) {
+        // Only SparkTF's own source may be absent (before its branch is merged).
+        assertThat(contender).isEqualTo(Contender.OURS);
+        assertThat(Contender.isMissingSource(e)).isTrue();
+        continue;
+      }
+      Dataset<Row> read = contender.read(spark, kind.schema(), path);
+      assertThat(canonical(read)).as(contender.label()).isEqualTo(expected);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(BenchData.Kind.class)
+  void tfNativeReaderParsesEveryRecord(BenchData.Kind kind, @TempDir Path dir) {
+    Dataset<Row> source = BenchData.generate(spark, kind, RECORDS, 2, 7);
+    SparkContenders.writeNaive(source, dir.resolve("naive").toString());
+    List<String> files =
+        TFRecordBenchmark.dataFiles(dir.resolve("naive")).stream().map(Path::toString).toList();
+
+    TfNativeReader.Outcome outcome = TfNativeReader.read(files, kind.schema());
+
+    long labelSum = source.collectAsList().stream().mapToLong(r -> r.getLong(0)).sum();
+    assertThat(files).hasSize(2);
+    assertThat(outcome.rows()).isEqualTo(RECORDS);
+    assertThat(outcome.labelSum()).isEqualTo(labelSum).isPositive();
+  }
+
+  @Test
+  void generatedDataIsDeterministicAndLooksLikeTheRealData() {
+    List<Row> first = BenchData.generate(spark, BenchData.Kind.CRITEO, 50, 2, 3).collectAsList();
+    List<Row> again = BenchData.generate(spark, BenchData.Kind.CRITEO, 50, 3, 3).collectAsList();
+    assertThat(again).isEqualTo(first);
+    assertThat(first).anyMatch(r -> r.isNullAt(13)).anyMatch(r -> !r.isNullAt(13)); // I13
+    List<Object> categories = first.stream().map(r -> r.get(17)).collect(Collectors.toList());
+    assertThat(categories)
+        .filteredOn(c -> c != null)
+        .allMatch(c -> ((String) c).matches("[0-9a-f]{8}"));
+    Row image = BenchData.generate(spark, BenchData.Kind.MNIST, 1, 1, 3).first();
+    List<Float> pixels = image.getList(1);
+    assertThat(pixels).hasSize(BenchData.MNIST_PIXELS).allMatch(p -> p >= 0f && p <= 1f);
+    assertThat(pixels.stream().filter(p -> p == 0f).count()).isGreaterThan(400);
+  }
+
+  @Test
+  void onePassMeasuresEveryAvailableContender(@TempDir Path dir) {
+    BenchOptions options = BenchOptions.parse(new String[] {"--records", "100", "--warmup", "0"});
+    BenchRun run = new TFRecordBenchmark(spark, options).runPass(dir, 100, 1);
+
+    assertThat(run.results()).allMatch(m -> m.rows() == 100 && m.seconds() > 0 && m.bytes() > 0);
+    List<String> names =
+        run.results().stream()
+            .map(m -> m.dataset() + " " + m.operation() + " " + m.contender())
+            .toList();
+    assertThat(names)
+        .contains(
+            "MNIST write naive", "MNIST read TF native", "Criteo read Parquet", "Criteo read JSON");
+    int oursCount = names.stream().filter(n -> n.endsWith(" ours")).toList().size();
+    assertThat(oursCount + 2 * run.skipped().size()).isEqualTo(4);
+    assertThat(BenchReport.table(run.results(), run.skipped()))
+        .contains("| MNIST | read | naive | 100 |");
+  }
+
+  /** Every row as one string, sorted: rows carry no id, so compare as multisets. */
+  private static List<String> canonical(Dataset<Row> df) {
+    return df.collectAsList().stream().map(r -> r.mkString("|")).sorted().toList();
+  }
+}
