@@ -77,7 +77,7 @@ public class TFRecordInputFormat extends FileInputFormat<BytesWritable, NullWrit
       if (!frames.next()) {
         return false;
       }
-      key.set(frames.data(), 0, frames.length());
+      key.set(frames.data(), frames.dataOffset(), frames.length());
       return true;
     }
 

@@ -15,10 +15,14 @@ final class FeatureValues {
   int[] lengths = new int[16];
   byte[] buf;
 
+  /** Where a single packed float block sits in buf, not yet copied into floats; -1 if none. */
+  int packedFloats = -1;
+
   /** Parses the Feature message that the reader's range [start, end) holds. */
   void parse(WireReader r, int start, int end) {
     kind = null;
     count = 0;
+    packedFloats = -1;
     buf = r.buf;
     int saved = r.limit;
     r.pos = start;
@@ -30,6 +34,7 @@ final class FeatureValues {
         int listEnd = r.lengthDelimitedEnd();
         kind = k;
         count = 0;
+        packedFloats = -1;
         parseList(r, listEnd);
         r.pos = listEnd;
       } else {
@@ -70,6 +75,14 @@ final class FeatureValues {
   private void parsePacked(WireReader r, int end) {
     if (kind == FeatureKind.FLOAT) {
       int n = (end - r.pos) / 4;
+      if (count == 0) {
+        // The common case, one packed block: leave it in place; arrays are built straight from it.
+        packedFloats = r.pos;
+        count = n;
+        r.pos = end;
+        return;
+      }
+      materializeFloats();
       ensure(count + n);
       for (int i = 0; i < n; i++) {
         floats[count++] = Float.intBitsToFloat(TFRecordCrc.readIntLE(r.buf, r.pos + 4 * i));
@@ -91,6 +104,7 @@ final class FeatureValues {
   }
 
   private void addFloat(float v) {
+    materializeFloats();
     ensure(count + 1);
     floats[count++] = v;
   }
@@ -110,6 +124,26 @@ final class FeatureValues {
       offsets = Arrays.copyOf(offsets, Math.max(n, offsets.length * 2));
       lengths = Arrays.copyOf(lengths, Math.max(n, lengths.length * 2));
     }
+  }
+
+  /** The float values as an array (valid for [0, count)), copying a packed block if needed. */
+  float[] floats() {
+    materializeFloats();
+    return floats;
+  }
+
+  private void materializeFloats() {
+    if (packedFloats < 0) {
+      return;
+    }
+    int n = count;
+    if (floats.length < n) {
+      floats = new float[Math.max(n, floats.length * 2)];
+    }
+    for (int i = 0; i < n; i++) {
+      floats[i] = Float.intBitsToFloat(TFRecordCrc.readIntLE(buf, packedFloats + 4 * i));
+    }
+    packedFloats = -1;
   }
 
   byte[] bytesAt(int i) {

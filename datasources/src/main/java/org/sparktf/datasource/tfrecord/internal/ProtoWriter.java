@@ -82,6 +82,13 @@ final class ProtoWriter {
     pos += length;
   }
 
+  /** Raw bytes from Spark memory (an unsafe array's body). */
+  void raw(Object base, long offset, int length) {
+    ensure(length);
+    Platform.copyMemory(base, offset, buf, Platform.BYTE_ARRAY_OFFSET + pos, length);
+    pos += length;
+  }
+
   void utf8(int field, UTF8String value) {
     int length = value.numBytes();
     tag(field, 2);

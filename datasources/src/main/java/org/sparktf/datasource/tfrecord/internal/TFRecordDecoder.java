@@ -247,7 +247,7 @@ public final class TFRecordDecoder {
       if (part == MAIN || part == VECTOR_VALUES) {
         double[] d = new double[v.count];
         for (int k = 0; k < v.count; k++) {
-          d[k] = v.floats[k];
+          d[k] = v.floats()[k];
         }
         if (part == MAIN) {
           dense = d;

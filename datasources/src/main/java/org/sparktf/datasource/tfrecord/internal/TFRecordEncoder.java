@@ -3,6 +3,7 @@ package org.sparktf.datasource.tfrecord.internal;
 import java.nio.charset.StandardCharsets;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.BooleanType;
@@ -11,6 +12,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.IntegerType;
 import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.ShortType;
@@ -24,6 +26,8 @@ import org.sparktf.datasource.tfrecord.internal.ColumnShape.Shape;
  * per task.
  */
 public final class TFRecordEncoder {
+  private static final boolean LITTLE_ENDIAN =
+      java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
   private final TFRecordType type;
   private final String[] names;
   private final byte[][] keys;
@@ -147,6 +151,21 @@ public final class TFRecordEncoder {
   private void list(FeatureKind kind, DataType element, ArrayData values, int column) {
     beginList(kind);
     int n = values.numElements();
+    if (element instanceof FloatType && values instanceof UnsafeArrayData && LITTLE_ENDIAN) {
+      // Spark's float array body is the packed wire format already: one copy, no per-value work.
+      UnsafeArrayData unsafe = (UnsafeArrayData) values;
+      for (int j = 0; j < n; j++) {
+        if (unsafe.isNullAt(j)) {
+          throw TFRecordErrors.nullArrayElement(names[column], j);
+        }
+      }
+      out.raw(
+          unsafe.getBaseObject(),
+          unsafe.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n),
+          4 * n);
+      endList(kind);
+      return;
+    }
     for (int j = 0; j < n; j++) {
       if (values.isNullAt(j)) {
         throw TFRecordErrors.nullArrayElement(names[column], j);

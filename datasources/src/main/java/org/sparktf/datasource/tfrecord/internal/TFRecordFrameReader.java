@@ -28,8 +28,13 @@ public final class TFRecordFrameReader implements Closeable {
   private final long end;
   private final long fileLength;
   private final TFRecordCrc crc = new TFRecordCrc();
-  private byte[] data = new byte[1024];
+  private byte[] data = new byte[0];
+  private int dataOffset;
   private int length;
+
+  /** Bytes of the current frame still in the buffer, consumed at the next call. */
+  private int pending;
+
   private long recordOffset = -1;
   private boolean needsResync;
   private boolean finished;
@@ -105,9 +110,16 @@ public final class TFRecordFrameReader implements Closeable {
     return advance(verifyCrc);
   }
 
-  /** The current record's bytes, at {@code [0, length())}; valid until the next call. */
+  /**
+   * The buffer holding the current record's bytes at {@code [dataOffset(), dataOffset() +
+   * length())}; valid until the next call (no copy is made).
+   */
   public byte[] data() {
     return data;
+  }
+
+  public int dataOffset() {
+    return dataOffset;
   }
 
   public int length() {
@@ -120,6 +132,10 @@ public final class TFRecordFrameReader implements Closeable {
   }
 
   private boolean advance(boolean readData) throws IOException {
+    if (pending > 0) {
+      source.advance(pending);
+      pending = 0;
+    }
     if (finished) {
       return false;
     }
@@ -172,12 +188,10 @@ public final class TFRecordFrameReader implements Closeable {
       source.advance(frame);
       throw damaged(Kind.BAD_DATA_CRC, offset);
     }
-    if (data.length < len) {
-      data = new byte[Math.max(len, data.length * 2)];
-    }
-    System.arraycopy(b, d, data, 0, len);
+    data = b;
+    dataOffset = d;
     length = len;
-    source.advance(frame);
+    pending = frame;
     return true;
   }
 

@@ -67,7 +67,10 @@ public final class TFRecordRowReader implements Closeable {
         if (!(needsData ? frames.next() : frames.skipNext())) {
           return false;
         }
-        current = needsData ? decoder.decode(frames.data(), 0, frames.length()) : EMPTY_ROW;
+        current =
+            needsData
+                ? decoder.decode(frames.data(), frames.dataOffset(), frames.length())
+                : EMPTY_ROW;
         return true;
       } catch (TFRecordCorruptException e) {
         if (mode == Mode.FAILFAST) {

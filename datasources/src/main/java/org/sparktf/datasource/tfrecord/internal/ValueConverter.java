@@ -20,6 +20,9 @@ import org.apache.spark.unsafe.types.UTF8String;
 
 /** Turns parsed feature values into Spark's internal values of a column type, checking ranges. */
 final class ValueConverter {
+  private static final boolean LITTLE_ENDIAN =
+      java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
   private ValueConverter() {}
 
   /** Makes the values' kind fit the column's: an absent list is empty; int64 widens to float. */
@@ -31,6 +34,7 @@ final class ValueConverter {
       if (v.floats.length < v.count) {
         v.floats = new float[v.longs.length];
       }
+      v.packedFloats = -1;
       for (int i = 0; i < v.count; i++) {
         v.floats[i] = v.longs[i];
       }
@@ -65,9 +69,9 @@ final class ValueConverter {
     } else if (t instanceof BooleanType) {
       row.setBoolean(ordinal, ranged(v.longs[0], 0, 1, t, column) == 1);
     } else if (t instanceof FloatType) {
-      row.setFloat(ordinal, v.floats[0]);
+      row.setFloat(ordinal, v.floats()[0]);
     } else if (t instanceof DoubleType) {
-      row.setDouble(ordinal, v.floats[0]);
+      row.setDouble(ordinal, v.floats()[0]);
     } else {
       row.update(ordinal, object(v, 0, t, column));
     }
@@ -80,12 +84,18 @@ final class ValueConverter {
       return UnsafeArrayData.fromPrimitiveArray(v.longs, Platform.LONG_ARRAY_OFFSET, n, 8);
     }
     if (t instanceof FloatType) {
-      return UnsafeArrayData.fromPrimitiveArray(v.floats, Platform.FLOAT_ARRAY_OFFSET, n, 4);
+      if (v.packedFloats >= 0 && LITTLE_ENDIAN) {
+        // Packed floats on the wire are little-endian IEEE 754: Spark's layout on this machine.
+        return UnsafeArrayData.fromPrimitiveArray(
+            v.buf, Platform.BYTE_ARRAY_OFFSET + v.packedFloats, n, 4);
+      }
+      return UnsafeArrayData.fromPrimitiveArray(v.floats(), Platform.FLOAT_ARRAY_OFFSET, n, 4);
     }
     if (t instanceof DoubleType) {
+      float[] floats = v.floats();
       double[] d = new double[n];
       for (int i = 0; i < n; i++) {
-        d[i] = v.floats[i];
+        d[i] = floats[i];
       }
       return UnsafeArrayData.fromPrimitiveArray(d);
     }
@@ -108,9 +118,9 @@ final class ValueConverter {
       return v.bytesAt(i);
     } else if (t instanceof DecimalType) {
       DecimalType d = (DecimalType) t;
-      Decimal decimal = Decimal.apply((double) v.floats[i]);
+      Decimal decimal = Decimal.apply((double) v.floats()[i]);
       if (!decimal.changePrecision(d.precision(), d.scale())) {
-        throw outOfRange(Float.toString(v.floats[i]), t, column);
+        throw outOfRange(Float.toString(v.floats()[i]), t, column);
       }
       return decimal;
     } else if (t instanceof ShortType) {

@@ -44,7 +44,9 @@ class TFRecordFrameReaderTest {
     List<byte[]> out = new ArrayList<>();
     try (reader) {
       while (reader.next()) {
-        out.add(Arrays.copyOf(reader.data(), reader.length()));
+        out.add(
+            Arrays.copyOfRange(
+                reader.data(), reader.dataOffset(), reader.dataOffset() + reader.length()));
       }
     }
     return out;
@@ -157,7 +159,9 @@ class TFRecordFrameReaderTest {
         if (!reader.next()) {
           break;
         }
-        got.add(Arrays.copyOf(reader.data(), reader.length()));
+        got.add(
+            Arrays.copyOfRange(
+                reader.data(), reader.dataOffset(), reader.dataOffset() + reader.length()));
       } catch (TFRecordCorruptException e) {
         assertThat(failed).as("one damage only").isFalse();
         failed = true;
