@@ -57,7 +57,8 @@ public final class TfNativeReader {
       ParseExample parsed = parse(tf, batch.values(), schema);
       int labelIndex = denseIndexOf(schema, "label");
       try (Session session = new Session(graph, singleThreaded())) {
-        session.runner().addTarget(enqueue).addTarget(close).run().close();
+        session.runner().addTarget(enqueue).run().close();
+        session.runner().addTarget(close).run().close();
         return loop(session, parsed.denseValues().get(labelIndex));
       }
     }
