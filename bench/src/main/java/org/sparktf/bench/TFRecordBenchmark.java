@@ -73,6 +73,7 @@ public final class TFRecordBenchmark {
       Path kindDir = dir.resolve(kind.name().toLowerCase());
       Dataset<Row> source = prepareSource(kind, kindDir.resolve("source.parquet"), records);
       Timer timer = new Timer(datasetName(kind), records, reps, run);
+      timer.scanSource(source, kindDir.resolve("source.parquet"));
       for (Contender contender : Contender.all()) {
         timer.write(contender, source, kindDir.resolve(contender.dirName()));
       }

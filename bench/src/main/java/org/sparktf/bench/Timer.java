@@ -49,6 +49,17 @@ final class Timer {
     add(contender.label(), "write", records, best, TFRecordBenchmark.dataBytes(dir));
   }
 
+  /** The cost every write shares: scanning the cached source into rows. */
+  void scanSource(Dataset<Row> source, Path parquet) {
+    double best = Double.MAX_VALUE;
+    for (int rep = 0; rep < reps; rep++) {
+      long start = System.nanoTime();
+      SparkContenders.materialise(source);
+      best = Math.min(best, (System.nanoTime() - start) / 1e9);
+    }
+    add("source (Parquet)", "scan", records, best, TFRecordBenchmark.dataBytes(parquet));
+  }
+
   void read(SparkSession spark, Contender contender, StructType schema, Path dir) {
     if (unavailable.contains(contender)) {
       return;

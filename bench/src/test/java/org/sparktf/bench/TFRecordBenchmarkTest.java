@@ -98,11 +98,19 @@ class TFRecordBenchmarkTest {
             .toList();
     assertThat(names)
         .contains(
-            "MNIST write naive", "MNIST read TF native", "Criteo read Parquet", "Criteo read JSON");
+            "MNIST scan source (Parquet)",
+            "MNIST write naive",
+            "MNIST read TF native",
+            "Criteo read Parquet",
+            "Criteo read JSON");
     int oursCount = names.stream().filter(n -> n.endsWith(" ours")).toList().size();
     assertThat(oursCount + 2 * run.skipped().size()).isEqualTo(4);
     assertThat(BenchReport.table(run.results(), run.skipped()))
         .contains("| MNIST | read | naive | 100 |");
+    if (oursCount > 0) {
+      assertThat(BenchReport.table(run.results(), run.skipped()))
+          .contains("MNIST write net of the source scan");
+    }
   }
 
   /** Every row as one string, sorted: rows carry no id, so compare as multisets. */
