@@ -33,6 +33,7 @@ public final class TFRecordDecoder {
   private final VectorParts[] vectors;
   private final WireReader reader = new WireReader();
   private final FeatureValues values = new FeatureValues();
+  private final int[] entry = new int[4];
 
   /**
    * @param corruptRecordColumn a column the reader fills itself (left null here), or null
@@ -117,54 +118,23 @@ public final class TFRecordDecoder {
 
   /** Walks a map<string, Feature|FeatureList> message, handling only the indexed keys. */
   private void parseMap(int end, KeyIndex index) {
-    int saved = reader.limit;
-    reader.limit = end;
-    while (reader.more()) {
-      int tag = reader.varint32();
-      if (tag != ((1 << 3) | 2)) {
-        reader.skip(tag & 7);
-        continue;
-      }
-      int entryEnd = reader.lengthDelimitedEnd();
-      parseEntry(entryEnd, index);
-      reader.pos = entryEnd;
-    }
-    reader.limit = saved;
-  }
-
-  private void parseEntry(int entryEnd, KeyIndex index) {
-    int saved = reader.limit;
-    reader.limit = entryEnd;
-    int keyStart = -1;
-    int keyLength = 0;
-    int valueStart = -1;
-    int valueEnd = -1;
-    while (reader.more()) {
-      int tag = reader.varint32();
-      if (tag == ((1 << 3) | 2)) {
-        int end = reader.lengthDelimitedEnd();
-        keyStart = reader.pos;
-        keyLength = end - keyStart;
-        reader.pos = end;
-      } else if (tag == ((2 << 3) | 2)) {
-        valueEnd = reader.lengthDelimitedEnd();
-        valueStart = reader.pos;
-        reader.pos = valueEnd;
-      } else {
-        reader.skip(tag & 7);
-      }
-    }
-    int slot = keyStart < 0 ? -1 : index.get(reader.buf, keyStart, keyLength);
-    if (slot >= 0) {
-      int start = valueStart < 0 ? entryEnd : valueStart;
-      int end = valueStart < 0 ? entryEnd : valueEnd;
-      if (index == featureLists) {
-        setFeatureList(slot / 4, start, end);
-      } else {
-        setFeature(slot / 4, slot % 4, start, end);
-      }
-    }
-    reader.limit = saved;
+    reader.forEachMessage(
+        1,
+        end,
+        (entryStart, entryEnd) -> {
+          if (!reader.mapEntry(entryStart, entryEnd, entry)) {
+            return;
+          }
+          int slot = index.get(reader.buf, entry[0], entry[1]);
+          if (slot < 0) {
+            return;
+          }
+          if (index == featureLists) {
+            setFeatureList(slot / 4, entry[2], entry[3]);
+          } else {
+            setFeature(slot / 4, slot % 4, entry[2], entry[3]);
+          }
+        });
   }
 
   private void setFeature(int i, int part, int start, int end) {
@@ -191,23 +161,15 @@ public final class TFRecordDecoder {
   private void setFeatureList(int i, int start, int end) {
     ColumnShape shape = shapes[i];
     java.util.List<ArrayData> steps = new java.util.ArrayList<>();
-    int saved = reader.limit;
     reader.pos = start;
-    reader.limit = end;
-    while (reader.more()) {
-      int tag = reader.varint32();
-      if (tag != ((1 << 3) | 2)) {
-        reader.skip(tag & 7);
-        continue;
-      }
-      int featureEnd = reader.lengthDelimitedEnd();
-      values.parse(reader, reader.pos, featureEnd);
-      ValueConverter.checkKind(values, shape.kind, names[i], shape.element);
-      steps.add(ValueConverter.array(values, shape.element, names[i]));
-      reader.pos = featureEnd;
-      reader.limit = end;
-    }
-    reader.limit = saved;
+    reader.forEachMessage(
+        1,
+        end,
+        (featureStart, featureEnd) -> {
+          values.parse(reader, featureStart, featureEnd);
+          ValueConverter.checkKind(values, shape.kind, names[i], shape.element);
+          steps.add(ValueConverter.array(values, shape.element, names[i]));
+        });
     row.update(i, new GenericArrayData(steps.toArray()));
     seen[i] = true;
   }

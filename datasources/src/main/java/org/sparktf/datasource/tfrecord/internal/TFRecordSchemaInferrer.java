@@ -51,70 +51,31 @@ public final class TFRecordSchemaInferrer implements Serializable {
   }
 
   private void walkMap(int end, Map<String, FeatureStats> stats, boolean lists, String file) {
-    int saved = reader.limit;
-    reader.limit = end;
-    while (reader.more()) {
-      int tag = reader.varint32();
-      if (tag != ((1 << 3) | 2)) {
-        reader.skip(tag & 7);
-        continue;
-      }
-      int entryEnd = reader.lengthDelimitedEnd();
-      String key = null;
-      int valueStart = entryEnd;
-      int valueEnd = entryEnd;
-      reader.limit = entryEnd;
-      while (reader.more()) {
-        int t = reader.varint32();
-        if (t == ((1 << 3) | 2) || t == ((2 << 3) | 2)) {
-          int fieldEnd = reader.lengthDelimitedEnd();
-          if (t == ((1 << 3) | 2)) {
-            key = new String(reader.buf, reader.pos, fieldEnd - reader.pos, StandardCharsets.UTF_8);
-          } else {
-            valueStart = reader.pos;
-            valueEnd = fieldEnd;
+    int[] entry = new int[4];
+    reader.forEachMessage(
+        1,
+        end,
+        (entryStart, entryEnd) -> {
+          if (!reader.mapEntry(entryStart, entryEnd, entry)) {
+            return;
           }
-          reader.pos = fieldEnd;
-        } else {
-          reader.skip(t & 7);
-        }
-      }
-      if (key != null) {
-        FeatureStats s = stats.computeIfAbsent(key, k -> new FeatureStats());
-        if (lists) {
-          observeFeatureList(s, key, valueStart, valueEnd, file);
-        } else {
-          observe(s, key, valueStart, valueEnd, file);
-        }
-      }
-      reader.pos = entryEnd;
-      reader.limit = end;
-    }
-    reader.limit = saved;
+          String key = new String(reader.buf, entry[0], entry[1], StandardCharsets.UTF_8);
+          FeatureStats s = stats.computeIfAbsent(key, k -> new FeatureStats());
+          if (lists) {
+            reader.pos = entry[2];
+            reader.forEachMessage(
+                1,
+                entry[3],
+                (featureStart, featureEnd) -> observe(s, key, featureStart, featureEnd, file));
+          } else {
+            observe(s, key, entry[2], entry[3], file);
+          }
+        });
   }
 
   private void observe(FeatureStats s, String key, int start, int end, String file) {
     values.parse(reader, start, end);
     s.observe(key, values, file);
-  }
-
-  private void observeFeatureList(FeatureStats s, String key, int start, int end, String file) {
-    int saved = reader.limit;
-    reader.pos = start;
-    reader.limit = end;
-    while (reader.more()) {
-      int tag = reader.varint32();
-      if (tag != ((1 << 3) | 2)) {
-        reader.skip(tag & 7);
-        continue;
-      }
-      int featureEnd = reader.lengthDelimitedEnd();
-      values.parse(reader, reader.pos, featureEnd);
-      s.observe(key, values, file);
-      reader.pos = featureEnd;
-      reader.limit = end;
-    }
-    reader.limit = saved;
   }
 
   /** Folds another file's observations into this one. */

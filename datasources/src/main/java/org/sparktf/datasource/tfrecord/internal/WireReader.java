@@ -54,6 +54,61 @@ final class WireReader {
     return end;
   }
 
+  /** Receives the byte range of one embedded message. */
+  interface MessageVisitor {
+    void visit(int start, int end);
+  }
+
+  /**
+   * Visits each length-delimited field {@code field} from the current position to {@code end},
+   * skipping other fields; the visitor may move the position within its message.
+   */
+  void forEachMessage(int field, int end, MessageVisitor visitor) {
+    int saved = limit;
+    int wanted = (field << 3) | 2;
+    limit = end;
+    while (pos < end) {
+      int tag = varint32();
+      if (tag != wanted) {
+        skip(tag & 7);
+        continue;
+      }
+      int messageEnd = lengthDelimitedEnd();
+      visitor.visit(pos, messageEnd);
+      pos = messageEnd;
+      limit = end;
+    }
+    limit = saved;
+  }
+
+  /**
+   * Reads a map entry message {@code [start, end)}: fills {@code range} with the key's offset and
+   * length and the value's start and end (value = the whole entry's end twice when absent); returns
+   * false if it has no key.
+   */
+  boolean mapEntry(int start, int end, int[] range) {
+    int saved = limit;
+    pos = start;
+    limit = end;
+    range[0] = -1;
+    range[2] = end;
+    range[3] = end;
+    while (pos < end) {
+      int tag = varint32();
+      if (tag == ((1 << 3) | 2) || tag == ((2 << 3) | 2)) {
+        int fieldEnd = lengthDelimitedEnd();
+        int at = tag == ((1 << 3) | 2) ? 0 : 2;
+        range[at] = pos;
+        range[at + 1] = at == 0 ? fieldEnd - pos : fieldEnd;
+        pos = fieldEnd;
+      } else {
+        skip(tag & 7);
+      }
+    }
+    limit = saved;
+    return range[0] >= 0;
+  }
+
   void skip(int wireType) {
     switch (wireType) {
       case 0:
