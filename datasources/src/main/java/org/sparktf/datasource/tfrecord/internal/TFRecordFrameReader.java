@@ -22,6 +22,9 @@ public final class TFRecordFrameReader implements Closeable {
   /** Resync treats longer lengths as noise when the file length is unknown (compressed). */
   private static final long MAX_RESYNC_LENGTH = 256L << 20;
 
+  /** Hadoop's default (io.file.buffer.size, 4 KiB) costs a system call per 4 KiB on local disks. */
+  private static final int OPEN_BUFFER = 256 * 1024;
+
   private final ByteSource source;
   private final String file;
   private final boolean verifyCrc;
@@ -78,11 +81,11 @@ public final class TFRecordFrameReader implements Closeable {
                 + start
                 + ": compressed files are not splittable");
       }
-      InputStream in = compression.decompress(fs.open(file));
+      InputStream in = compression.decompress(fs.open(file, OPEN_BUFFER));
       return new TFRecordFrameReader(in, 0, Long.MAX_VALUE, -1, file.toString(), verifyCrc);
     }
     long fileLength = fs.getFileStatus(file).getLen();
-    FSDataInputStream in = fs.open(file);
+    FSDataInputStream in = fs.open(file, OPEN_BUFFER);
     try {
       if (start > 0) {
         in.seek(start);
