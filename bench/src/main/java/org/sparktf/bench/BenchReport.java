@@ -62,8 +62,8 @@ final class BenchReport {
   }
 
   /**
-   * Every write first scans the same cached Parquet source; this ratio takes that shared scan
-   * time out of both writes, leaving what the two sinks themselves cost.
+   * Every write first scans the same cached Parquet source; this ratio takes that shared scan time
+   * out of both writes, leaving what the two sinks themselves cost.
    */
   private static String netWriteRatio(List<Measurement> results, String dataset) {
     Optional<Measurement> scan = find(results, dataset, "scan", "source (Parquet)");
