@@ -148,20 +148,9 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
 
     @Override
     public scala.collection.Iterator<InternalRow> apply(PartitionedFile file) {
-      try {
-        TFRecordRowReader reader =
-            new TFRecordRowReader(
-                conf.value().get(),
-                file.toPath(),
-                file.start(),
-                file.length(),
-                requiredSchema,
-                options);
-        return new RowIterator(reader, requiredSchema, partitionSchema, file.partitionValues());
-      } catch (IOException e) {
-        throw new UncheckedIOException(
-            "Cannot open TFRecord file " + file.filePath() + ": " + e, e);
-      }
+      TFRecordRowReader reader =
+          TFRecordRowReader.open(conf.value().get(), file, requiredSchema, options);
+      return new RowIterator(reader, requiredSchema, partitionSchema, file.partitionValues());
     }
   }
 

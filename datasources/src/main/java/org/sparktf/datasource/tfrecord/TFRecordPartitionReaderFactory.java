@@ -1,7 +1,6 @@
 package org.sparktf.datasource.tfrecord;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.FileSourceOptions;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -40,19 +39,8 @@ final class TFRecordPartitionReaderFactory extends FilePartitionReaderFactory {
 
   @Override
   public PartitionReader<InternalRow> buildReader(PartitionedFile file) {
-    TFRecordRowReader reader;
-    try {
-      reader =
-          new TFRecordRowReader(
-              conf.value().get(),
-              file.toPath(),
-              file.start(),
-              file.length(),
-              readDataSchema,
-              options);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot open TFRecord file " + file.filePath() + ": " + e, e);
-    }
+    TFRecordRowReader reader =
+        TFRecordRowReader.open(conf.value().get(), file, readDataSchema, options);
     PartitionReader<InternalRow> rows = new Rows(reader, readDataSchema);
     return partitionSchema.isEmpty()
         ? rows

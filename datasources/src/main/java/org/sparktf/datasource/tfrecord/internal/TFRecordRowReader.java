@@ -60,6 +60,21 @@ public final class TFRecordRowReader implements Closeable {
         TFRecordFrameReader.open(conf, path, start, length, compression, options.verifyCrc());
   }
 
+  /** Opens the split of a file that Spark planned; wraps I/O errors with the file's name. */
+  public static TFRecordRowReader open(
+      Configuration conf,
+      org.apache.spark.sql.execution.datasources.PartitionedFile file,
+      StructType requiredSchema,
+      TFRecordOptions options) {
+    try {
+      return new TFRecordRowReader(
+          conf, file.toPath(), file.start(), file.length(), requiredSchema, options);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(
+          "Cannot open TFRecord file " + file.filePath() + ": " + e, e);
+    }
+  }
+
   /** Advances to the next row; false at the end of the split. */
   public boolean next() throws IOException {
     while (true) {
