@@ -132,6 +132,26 @@ class TFRecordReadTest extends SparkSessionTestBase {
   }
 
   @Test
+  void countDoesNotParseRecords() {
+    Path out = tmp.resolve("garbage");
+    // Records that are not Examples at all: count() must not need to parse them.
+    spark
+        .sql("SELECT unhex('FFFFFFFF0A') AS value FROM range(30)")
+        .write()
+        .format("tfrecord")
+        .option("recordType", "ByteArray")
+        .save(out.toString());
+    Dataset<Row> asExamples =
+        spark
+            .read()
+            .format("tfrecord")
+            .schema(new StructType().add("x", DataTypes.LongType))
+            .load(out.toString());
+    assertThat(asExamples.count()).isEqualTo(30);
+    assertThatThrownBy(asExamples::collectAsList).hasStackTraceContaining("Cannot read TFRecord");
+  }
+
+  @Test
   void truncatedFileInEachMode() throws Exception {
     Path out = corrupted("trunc", 100, bytes -> Arrays.copyOf(bytes, bytes.length - 5));
     assertThatThrownBy(() -> spark.read().format("tfrecord").load(out.toString()).collect())
