@@ -35,6 +35,11 @@ public final class TFRecordFrameWriter implements Closeable {
     return records;
   }
 
+  /** Pushes buffered records to the underlying stream. */
+  public void flush() throws IOException {
+    out.flush();
+  }
+
   @Override
   public void close() throws IOException {
     out.close();

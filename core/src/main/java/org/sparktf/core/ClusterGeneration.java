@@ -1,0 +1,189 @@
+package org.sparktf.core;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparktf.core.internal.ClusterLayout;
+import org.sparktf.core.internal.ControlChannel;
+import org.sparktf.core.internal.Coordinator;
+import org.sparktf.core.internal.CoreErrors;
+import org.sparktf.core.internal.NodeAddress;
+import org.sparktf.core.internal.NodeJob;
+import org.sparktf.core.internal.NodeSpec;
+
+/**
+ * One start of a cluster's nodes: its coordinator, the Spark job that launched the nodes, their
+ * addresses and secret. A restart after a node loss replaces the whole generation (new id, secret
+ * and ports), because a TensorFlow server cannot change its cluster once started.
+ */
+final class ClusterGeneration {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterGeneration.class);
+
+  final String id;
+  final Coordinator coordinator;
+  final NodeAddress[] nodes;
+  final ClusterSpec clusterSpec;
+  final byte[] secret;
+  private final NodeJob nodeJob;
+  private boolean released;
+
+  private ClusterGeneration(
+      String id,
+      Coordinator coordinator,
+      NodeJob nodeJob,
+      NodeAddress[] nodes,
+      ClusterSpec clusterSpec,
+      byte[] secret) {
+    this.id = id;
+    this.coordinator = coordinator;
+    this.nodeJob = nodeJob;
+    this.nodes = nodes;
+    this.clusterSpec = clusterSpec;
+    this.secret = secret;
+  }
+
+  /**
+   * Starts one node per executor and returns once all registered.
+   *
+   * @throws TFClusterException when a node fails to start or the reservation times out
+   */
+  static ClusterGeneration start(
+      SparkContext sc,
+      TFCluster.Builder options,
+      ClusterLayout layout,
+      byte[] function,
+      String id) {
+    SparkConf conf = sc.getConf();
+    byte[] secret = ControlChannel.newSecret();
+    String advertised = conf.get("spark.driver.host", "localhost");
+    String bind = conf.get("spark.driver.bindAddress", advertised);
+    Coordinator coordinator;
+    try {
+      coordinator = new Coordinator(layout, secret, bind);
+    } catch (IOException e) {
+      throw new TFClusterException(
+          "Cannot start cluster: cannot open the driver's port on " + bind + ": " + e.getMessage(),
+          e);
+    }
+    NodeSpec template =
+        new NodeSpec(
+            id,
+            layout,
+            advertised,
+            coordinator.port(),
+            secret,
+            options.inputMode,
+            options.modelDir,
+            function,
+            hadoopConf(sc),
+            options.nodeJavaOptions,
+            options.reservationTimeout.toMillis(),
+            options.feedTimeout.toMillis());
+    NodeJob nodeJob = NodeJob.submit(sc, template, coordinator);
+    try {
+      long timeout = options.reservationTimeout.toMillis();
+      if (!coordinator.awaitRegistered(timeout) || coordinator.failure() != null) {
+        throw coordinator.failure() != null && coordinator.registeredCount() == layout.numNodes()
+            ? new TFClusterException("Cannot start cluster: " + coordinator.failure())
+            : CoreErrors.reservationTimeout(
+                coordinator.registeredCount(), layout.numNodes(), timeout, coordinator.failure());
+      }
+      NodeAddress[] nodes = coordinator.addresses();
+      LOG.info("TensorFlow cluster {} is up: {}", id, describe(layout, nodes));
+      return new ClusterGeneration(
+          id, coordinator, nodeJob, nodes, clusterSpec(layout, nodes), secret);
+    } catch (InterruptedException | RuntimeException e) {
+      coordinator.stopAll();
+      nodeJob.cancel();
+      coordinator.close();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        throw new TFClusterException("Cannot start cluster: interrupted", e);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  /** Stops every node of this generation, waits for their processes, and closes its ports. */
+  synchronized void release() {
+    if (released) {
+      return;
+    }
+    released = true;
+    coordinator.stopAll();
+    try {
+      if (!coordinator.awaitDisconnected(30_000)) {
+        LOG.warn("Some nodes of cluster {} did not exit within 30 s of being stopped", id);
+      } else if (!coordinator.awaitExitReports(10_000)) {
+        // A node closes its connection just before its process exits and frees its ports.
+        LOG.debug("Not every executor of cluster {} reported its node's exit", id);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    nodeJob.cancel();
+    coordinator.close();
+  }
+
+  /**
+   * Waits until Spark has {@code required} executors besides the driver (a restart waits here for
+   * the lost executor's replacement). Local mode runs the nodes in the driver and does not wait.
+   */
+  static void awaitExecutors(SparkContext sc, int required, long timeoutMillis) {
+    String master = sc.master();
+    if (master.equals("local") || master.startsWith("local[")) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    Object monitor = new Object();
+    synchronized (monitor) {
+      // The driver is in this list too; outside local mode it runs no tasks.
+      while (sc.statusTracker().getExecutorInfos().length - 1 < required
+          && System.nanoTime() < deadline) {
+        try {
+          monitor.wait(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private static Map<String, String> hadoopConf(SparkContext sc) {
+    Map<String, String> entries = new LinkedHashMap<>();
+    sc.hadoopConfiguration().forEach(e -> entries.put(e.getKey(), e.getValue()));
+    return entries;
+  }
+
+  private static ClusterSpec clusterSpec(ClusterLayout layout, NodeAddress[] nodes) {
+    Map<String, List<String>> jobs = new LinkedHashMap<>();
+    for (NodeAddress node : nodes) {
+      jobs.computeIfAbsent(layout.job(node.index()), j -> new ArrayList<>())
+          .add(node.host() + ":" + node.tfPort());
+    }
+    return new ClusterSpec(jobs);
+  }
+
+  private static String describe(ClusterLayout layout, NodeAddress[] nodes) {
+    List<String> parts = new ArrayList<>();
+    for (NodeAddress node : nodes) {
+      parts.add(
+          layout.describe(node.index())
+              + "@"
+              + node.host()
+              + ":"
+              + node.tfPort()
+              + " (executor "
+              + node.executorId()
+              + ")");
+    }
+    return String.join(", ", parts);
+  }
+}

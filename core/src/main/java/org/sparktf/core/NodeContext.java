@@ -1,0 +1,103 @@
+package org.sparktf.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+
+/**
+ * What a {@link NodeFunction} knows about its node and cluster, and the resources the runtime owns
+ * for it. Valid until the function returns.
+ */
+public interface NodeContext {
+  /** The job of this node: "ps", "worker" or "evaluator". */
+  String jobName();
+
+  /** The index of this node within its job. */
+  int taskIndex();
+
+  /** The Spark executor that supervises this node's process. */
+  String executorId();
+
+  /** The whole TensorFlow cluster. */
+  ClusterSpec clusterSpec();
+
+  /** The number of "worker" tasks; worker 0 is the chief. */
+  int numWorkers();
+
+  /** The number of "ps" tasks. */
+  int numPs();
+
+  /** Whether this node is the chief (worker 0): it initializes, checkpoints and exports. */
+  boolean isChief();
+
+  /** How training data reaches this node. */
+  InputMode inputMode();
+
+  /**
+   * The rows Spark feeds this worker in {@link InputMode#SPARK}.
+   *
+   * @throws IllegalStateException in {@link InputMode#TENSORFLOW}, or on a node that is not a
+   *     worker
+   */
+  DataFeed dataFeed();
+
+  /** The gRPC target of this node's own TensorFlow server, for example "grpc://localhost:41234". */
+  String target();
+
+  /**
+   * Opens a session on this node's TensorFlow server, so the graph's ops run wherever they are
+   * placed in the cluster. Its device filters limit it to the parameter servers and this task, so a
+   * worker never waits for the other workers. The caller closes the session (before the graph).
+   *
+   * <p>On the chief, call {@code session.initialize()} (or restore a checkpoint) before training.
+   * On the other workers the session never runs the graph's initializers, which would reset the
+   * shared variables: call {@link #awaitVariables} instead.
+   */
+  Session session(Graph graph);
+
+  /**
+   * Waits until every variable of the session's graph is initialized (by the chief).
+   *
+   * @throws IllegalStateException when they are not within {@code timeout}
+   */
+  void awaitVariables(Session session, Duration timeout);
+
+  /** The device of parameter-server task {@code psTask}: "/job:ps/task:N". */
+  DeviceSpec psDevice(int psTask);
+
+  /**
+   * Where the {@code n}-th variable of a model goes: parameter servers in turn, so several PS tasks
+   * share the variables; this node's own device when the cluster has no PS.
+   */
+  DeviceSpec variableDevice(int n);
+
+  /** This node's own device, for compute ops: "/job:worker/task:N". */
+  DeviceSpec localDevice();
+
+  /** The GPU ids Spark assigned to this node's task (visible to TensorFlow); empty for CPU. */
+  List<String> gpus();
+
+  /** The model directory: a Hadoop FileSystem URI (hdfs://, file://, ...). */
+  String modelDir();
+
+  /**
+   * A local directory private to this node, deleted when the node exits: TensorFlow writes here
+   * (checkpoints, exports) and the runtime copies the results to {@link #modelDir()}.
+   */
+  Path localDir();
+
+  /**
+   * This node's TensorBoard writer, opened on first use: the chief writes to {@link #modelDir()},
+   * other nodes to {@code <modelDir>/<job>_<task>}. The runtime closes it after the function.
+   *
+   * @throws IllegalStateException when the cluster has no model directory
+   */
+  SummaryWriter summaryWriter();
+
+  /** The Hadoop configuration of the Spark application, for reading and writing model files. */
+  Configuration hadoopConf();
+}

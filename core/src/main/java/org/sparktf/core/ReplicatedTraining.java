@@ -1,0 +1,304 @@
+package org.sparktf.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.sparktf.core.internal.StepRateMeter;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.io.FifoQueue;
+import org.tensorflow.op.train.ConditionalAccumulator;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Between-graph replicated training: every worker builds the same graph with its variables on the
+ * parameter servers ({@link NodeContext#variableDevice}) and calls {@link #step} in a loop.
+ *
+ * <ul>
+ *   <li><b>Asynchronous</b>: each worker applies its own gradients to the shared variables as soon
+ *       as it has them.
+ *   <li><b>Synchronous</b>: each worker adds its gradients to conditional accumulators on the
+ *       parameter servers; the chief takes their average once every worker contributed, applies it
+ *       once, advances the global step, and releases the other workers with a token. Every worker
+ *       must therefore run the same number of steps; a worker that stops early makes the others
+ *       fail after the sync timeout instead of hanging.
+ * </ul>
+ *
+ * <p>Build it after the model and before any other variable, so the optimizer trains exactly the
+ * model's variables. It adds an int64 {@code global_step} variable on the first parameter server.
+ */
+public final class ReplicatedTraining {
+  private static final Pattern JOB = Pattern.compile("/job:([^/]+)");
+  private static final Pattern TASK = Pattern.compile("/task:(\\d+)");
+
+  private final NodeContext ctx;
+  private final boolean synchronous;
+  private final Variable<TInt64> globalStep;
+  private final Operand<TInt64> readStep;
+  private final Duration syncTimeout;
+  // Asynchronous.
+  private Operand<TInt64> applyAndCount;
+  // Synchronous.
+  private Placeholder<TInt64> localStep;
+  private final List<Op> contribute = new ArrayList<>();
+  private Operand<TInt64> chiefUpdate;
+  private final List<Op> chiefRelease = new ArrayList<>();
+  private Operand<TInt64> awaitToken;
+  private long currentStep;
+  private Operand<?> summaryLoss;
+  private int summaryEvery;
+  private long lastSummaryStep = -1;
+  private final StepRateMeter stepRate = new StepRateMeter();
+
+  private ReplicatedTraining(
+      NodeContext ctx,
+      Graph graph,
+      Optimizer optimizer,
+      Operand<?> loss,
+      boolean synchronous,
+      Duration syncTimeout) {
+    this.ctx = ctx;
+    this.synchronous = synchronous;
+    this.syncTimeout = syncTimeout;
+    List<GradAndVar<?>> gradients = optimizer.computeGradients(loss);
+    Ops tf = Ops.create(graph);
+    this.globalStep =
+        tf.withDevice(ctx.variableDevice(0)).withName("global_step").variable(tf.constant(0L));
+    this.readStep = tf.withDevice(ctx.variableDevice(0)).identity(globalStep);
+    if (synchronous) {
+      buildSynchronous(tf, optimizer, gradients);
+    } else {
+      Op apply = optimizer.applyGradients(gradients, "replicated_apply");
+      applyAndCount =
+          tf.withControlDependencies(List.of(apply)).assignAdd(globalStep, tf.constant(1L));
+    }
+  }
+
+  /** Workers apply their own gradients as they come. */
+  public static ReplicatedTraining asynchronous(
+      NodeContext ctx, Graph graph, Optimizer optimizer, Operand<?> loss) {
+    return new ReplicatedTraining(ctx, graph, optimizer, loss, false, Duration.ofMinutes(10));
+  }
+
+  /**
+   * Every update averages one gradient from each worker.
+   *
+   * @param syncTimeout how long a step waits for the other workers before failing
+   */
+  public static ReplicatedTraining synchronous(
+      NodeContext ctx, Graph graph, Optimizer optimizer, Operand<?> loss, Duration syncTimeout) {
+    return new ReplicatedTraining(ctx, graph, optimizer, loss, true, syncTimeout);
+  }
+
+  /**
+   * Makes the chief write "loss" and "global_step/sec" to {@link NodeContext#summaryWriter()} every
+   * {@code everySteps} global steps, like TensorFlow's estimators.
+   */
+  public ReplicatedTraining summaries(Operand<?> loss, int everySteps) {
+    if (everySteps < 1) {
+      throw new IllegalArgumentException(
+          "Invalid summary interval: " + everySteps + "; it must be >= 1");
+    }
+    this.summaryLoss = loss;
+    this.summaryEvery = everySteps;
+    return this;
+  }
+
+  /** The global step variable: the number of updates applied to the shared variables. */
+  public Variable<TInt64> globalStep() {
+    return globalStep;
+  }
+
+  /**
+   * Prepares a session for training: the chief restores the latest checkpoint of the model
+   * directory (or initializes the variables when there is none); the other workers wait until it
+   * has. Returns the global step training starts from.
+   */
+  public long begin(Session session, Duration timeout) {
+    if (ctx.isChief()) {
+      OptionalLong restored =
+          ctx.modelDir() == null ? OptionalLong.empty() : Checkpoints.restoreLatest(ctx, session);
+      if (restored.isEmpty()) {
+        session.initialize();
+      }
+    } else {
+      ctx.awaitVariables(session, timeout);
+    }
+    try (TInt64 step = (TInt64) session.runner().fetch(readStep).run().get(0)) {
+      currentStep = step.getLong();
+    }
+    return currentStep;
+  }
+
+  /**
+   * Runs one training step with the given feeds (placeholders of the model to tensors; the caller
+   * closes the tensors) and returns the global step after it.
+   */
+  public long step(Session session, Map<Operand<?>, Tensor> feeds) {
+    if (!synchronous) {
+      Session.Runner runner = session.runner();
+      feeds.forEach(runner::feed);
+      boolean summarize = summarizing();
+      runner.fetch(applyAndCount);
+      if (summarize) {
+        runner.fetch(summaryLoss);
+      }
+      try (org.tensorflow.Result result = runner.run()) {
+        currentStep = ((TInt64) result.get(0)).getLong();
+        if (summarize) {
+          writeSummaries(result.get(1));
+        }
+      }
+      return currentStep;
+    }
+    RunOptions options = RunOptions.newBuilder().setTimeoutInMs(syncTimeout.toMillis()).build();
+    boolean summarize = summarizing();
+    try (TInt64 local = TInt64.scalarOf(currentStep)) {
+      Session.Runner runner = session.runner().feed(localStep, local);
+      feeds.forEach(runner::feed);
+      contribute.forEach(runner::addTarget);
+      if (summarize) {
+        runner.fetch(summaryLoss);
+      }
+      try (org.tensorflow.Result result = runner.run()) {
+        if (summarize) {
+          writeSummaries(result.get(0));
+        }
+      }
+    }
+    try {
+      Session.Runner runner = session.runner().setOptions(options);
+      if (ctx.isChief()) {
+        chiefRelease.forEach(runner::addTarget);
+        runner.fetch(chiefUpdate);
+      } else {
+        runner.fetch(awaitToken);
+      }
+      try (TInt64 step = (TInt64) runner.run().get(0)) {
+        currentStep = step.getLong();
+      }
+    } catch (RuntimeException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("Deadline Exceeded") || message.contains("Timed out")) {
+        throw new IllegalStateException(
+            "Cannot finish synchronous step "
+                + (currentStep + 1)
+                + " on "
+                + ctx.jobName()
+                + ":"
+                + ctx.taskIndex()
+                + ": not every worker contributed within "
+                + syncTimeout.toSeconds()
+                + " s; in synchronous mode every worker must run the same number of steps",
+            e);
+      }
+      throw e;
+    }
+    return currentStep;
+  }
+
+  private boolean summarizing() {
+    return summaryEvery > 0
+        && ctx.isChief()
+        && (lastSummaryStep < 0 || currentStep - lastSummaryStep >= summaryEvery);
+  }
+
+  private void writeSummaries(Tensor loss) {
+    SummaryWriter writer = ctx.summaryWriter();
+    double value =
+        loss instanceof TFloat32
+            ? ((TFloat32) loss).getFloat()
+            : ((org.tensorflow.types.TFloat64) loss).getDouble();
+    writer.scalar("loss", currentStep, value);
+    OptionalDouble rate = stepRate.report(currentStep);
+    if (rate.isPresent()) {
+      writer.scalar("global_step/sec", currentStep, rate.getAsDouble());
+    }
+    writer.flush();
+    lastSummaryStep = currentStep;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void buildSynchronous(Ops tf, Optimizer optimizer, List<GradAndVar<?>> gradients) {
+    Ops local = tf.withDevice(ctx.localDevice());
+    localStep = local.withName("sparktf_local_step").placeholder(TInt64.class);
+    int workers = ctx.numWorkers();
+    List<GradAndVar<? extends org.tensorflow.types.family.TType>> averaged = new ArrayList<>();
+    List<ConditionalAccumulator> accumulators = new ArrayList<>();
+    for (int i = 0; i < gradients.size(); i++) {
+      GradAndVar<?> gv = gradients.get(i);
+      if (gv.getVariable().type() != TFloat32.class) {
+        throw new IllegalArgumentException(
+            "Invalid variable for synchronous training: "
+                + gv.getVariable().op().name()
+                + " is "
+                + gv.getVariable().dataType()
+                + "; only float32 variables are supported");
+      }
+      Ops onVariable = tf.withDevice(deviceOf((GraphOperation) gv.getVariable().op()));
+      ConditionalAccumulator accumulator =
+          onVariable.train.conditionalAccumulator(
+              TFloat32.class,
+              gv.getVariable().shape(),
+              ConditionalAccumulator.sharedName("sparktf_accumulator_" + i));
+      accumulators.add(accumulator);
+      contribute.add(
+          onVariable.train.accumulatorApplyGradient(
+              accumulator.handle(), localStep, gv.getGradient()));
+      Operand<TFloat32> mean =
+          onVariable.train.accumulatorTakeGradient(
+              accumulator.handle(), onVariable.constant(workers), TFloat32.class);
+      averaged.add(new GradAndVar(mean.asOutput(), gv.getVariable()));
+    }
+    Op apply = optimizer.applyGradients(averaged, "sync_replicas_apply");
+    chiefUpdate = tf.withControlDependencies(List.of(apply)).assignAdd(globalStep, tf.constant(1L));
+    for (ConditionalAccumulator accumulator : accumulators) {
+      chiefRelease.add(tf.train.accumulatorSetGlobalStep(accumulator.handle(), chiefUpdate));
+    }
+    Ops onPs = tf.withDevice(ctx.variableDevice(0));
+    FifoQueue tokens =
+        onPs.io.fifoQueue(
+            List.of(TInt64.class),
+            FifoQueue.shapes(Shape.scalar()),
+            FifoQueue.sharedName("sparktf_sync_tokens"));
+    if (workers > 1) {
+      Operand<TInt64> release = tf.fill(tf.constant(new int[] {workers - 1}), chiefUpdate);
+      chiefRelease.add(onPs.io.queueEnqueueMany(tokens, List.of(release)));
+    }
+    awaitToken =
+        (Operand<TInt64>)
+            (Operand) onPs.io.queueDequeue(tokens, List.of(TInt64.class)).components().get(0);
+  }
+
+  private static DeviceSpec deviceOf(GraphOperation op) {
+    String device = op.device();
+    DeviceSpec.Builder spec = DeviceSpec.newBuilder();
+    Matcher job = JOB.matcher(device);
+    if (job.find()) {
+      spec.job(job.group(1));
+    }
+    Matcher task = TASK.matcher(device);
+    if (task.find()) {
+      spec.task(Integer.parseInt(task.group(1)));
+    }
+    return spec.build();
+  }
+}

@@ -1,0 +1,605 @@
+package org.sparktf.core;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.VoidFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparktf.core.internal.ClusterLayout;
+import org.sparktf.core.internal.CoreErrors;
+import org.sparktf.core.internal.NodeAddress;
+import org.sparktf.core.internal.NodeLauncher;
+import org.sparktf.core.internal.SlotCounter;
+import org.sparktf.core.internal.feed.FeedPlan;
+import org.sparktf.core.internal.feed.FeedSchema;
+import org.sparktf.core.internal.feed.PartitionFeeder;
+
+/**
+ * A TensorFlow cluster on Spark executors: one node (a TensorFlow gRPC server in its own child
+ * process) per executor, with parameter servers, workers (worker 0 is the chief) and an optional
+ * evaluator.
+ *
+ * <pre>{@code
+ * try (TFCluster cluster = TFCluster.builder(spark).numExecutors(3).numPs(1)
+ *     .inputMode(InputMode.TENSORFLOW).modelDir("hdfs:///user/me/model").run(MyTraining::run)) {
+ *   cluster.shutdown();   // waits for the workers, then stops the parameter servers
+ * }
+ * }</pre>
+ *
+ * <p>Every wait has a timeout. A failing node fails the cluster promptly with its role and stack
+ * trace; {@link #close()} releases every process, thread and port whatever happened.
+ */
+public final class TFCluster implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TFCluster.class);
+  private static final long PS_GRACE_MILLIS = 30_000;
+  // Longer than the coordinator's wait for a dead node's exit report.
+  private static final long VERDICT_WAIT_MILLIS = 15_000;
+
+  private final SparkSession spark;
+  private final Builder options;
+  private final ClusterLayout layout;
+  private final byte[] function;
+  private final String baseId;
+  private volatile ClusterGeneration generation;
+  private int restarts;
+  private volatile boolean shutDown;
+  // SPARK mode: feeds the last epoch of the last train() again, after a restart in shutdown().
+  private volatile Runnable lastEpoch;
+
+  private TFCluster(
+      SparkSession spark,
+      Builder options,
+      ClusterLayout layout,
+      byte[] function,
+      String baseId,
+      ClusterGeneration generation) {
+    this.spark = spark;
+    this.options = options;
+    this.layout = layout;
+    this.function = function;
+    this.baseId = baseId;
+    adopt(generation);
+  }
+
+  /** Makes {@code next} the running generation. */
+  private void adopt(ClusterGeneration next) {
+    this.generation = next;
+    // A failed node can never take more data: cancel whatever feeds or infers through the cluster.
+    String group = feedJobGroup(next.id);
+    next.coordinator.onFailure(() -> spark.sparkContext().cancelJobGroup(group));
+  }
+
+  /** Starts describing a cluster on this application's executors. */
+  public static Builder builder(SparkSession spark) {
+    return new Builder(spark);
+  }
+
+  /** The TensorFlow cluster as the nodes see it (after a restart, the restarted nodes). */
+  public ClusterSpec clusterSpec() {
+    return generation.clusterSpec;
+  }
+
+  /**
+   * A short id of this cluster, used in thread names and logs; a restarted cluster's id ends with
+   * {@code -r<n>}.
+   */
+  public String id() {
+    return generation.id;
+  }
+
+  /** How many times the cluster restarted after losing a node (see {@link Builder#maxRestarts}). */
+  public synchronized int restarts() {
+    return restarts;
+  }
+
+  /**
+   * Feeds every row of {@code data} to the workers, {@code epochs} times (InputMode.SPARK). Each
+   * partition goes to one worker, a local one when its executor has one; within an epoch every row
+   * reaches exactly one worker once. Returns when every partition of every epoch has been taken (or
+   * skipped after a worker called {@link DataFeed#terminate()}). When a node is lost during an
+   * epoch and restarts are left ({@link Builder#maxRestarts}), the cluster restarts and the epoch
+   * is fed again from its start.
+   *
+   * @throws TFClusterException when a node failed or a worker took no data within the feed timeout
+   */
+  public void train(Dataset<Row> data, int epochs) {
+    requireSparkMode("train");
+    if (epochs < 1) {
+      throw new IllegalArgumentException("Invalid epochs: " + epochs + "; it must be >= 1");
+    }
+    FeedSchema schema = FeedSchema.of(data.schema());
+    Consumer<FeedPlan> job =
+        plan -> data.queryExecution().toRdd().toJavaRDD().foreachPartition(new FeedPartition(plan));
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      feed("train", "feed epoch " + (epoch + 1) + " of " + epochs, schema, job);
+    }
+    lastEpoch =
+        () -> feed("train", "feed epoch " + epochs + " of " + epochs + " again", schema, job);
+  }
+
+  /**
+   * Runs every row of {@code data} through the workers' inference function (InputMode.SPARK) and
+   * returns the input columns followed by the {@code outputs} columns, one row per input row. The
+   * result is computed now, while the cluster runs, and cached: unpersist it when done. A node lost
+   * meanwhile restarts the cluster, when restarts are left, and the inference runs again.
+   *
+   * @param outputs the output columns the node function returns through {@link FeedBatch#respond}:
+   *     float, double, int, long, boolean, string, or arrays of those
+   */
+  public Dataset<Row> inference(Dataset<Row> data, StructType outputs) {
+    requireSparkMode("run inference");
+    for (String name : outputs.fieldNames()) {
+      if (java.util.Arrays.asList(data.schema().fieldNames()).contains(name)) {
+        throw new IllegalArgumentException(
+            "Invalid output column: '" + name + "' is already an input column; rename it");
+      }
+    }
+    StructType schema = data.schema();
+    for (StructField field : outputs.fields()) {
+      schema = schema.add(field);
+    }
+    StructType resultSchema = schema;
+    List<Dataset<Row>> result = new ArrayList<>(1);
+    try {
+      feed(
+          "run inference",
+          "inference",
+          FeedSchema.of(data.schema()),
+          plan -> {
+            // A run again after a restart replaces what the failed run cached.
+            result.forEach(Dataset::unpersist);
+            result.clear();
+            JavaRDD<Row> rows =
+                data.queryExecution()
+                    .toRdd()
+                    .toJavaRDD()
+                    .mapPartitions(new InferPartition(plan, data.schema(), outputs.fieldNames()));
+            Dataset<Row> scored = spark.createDataFrame(rows, resultSchema);
+            scored.persist(StorageLevel.MEMORY_AND_DISK());
+            result.add(scored);
+            scored.count();
+          });
+    } catch (RuntimeException e) {
+      result.forEach(Dataset::unpersist);
+      throw e;
+    }
+    return result.get(0);
+  }
+
+  /**
+   * Runs one feeding job on the current nodes. After a node loss (during the job, or before it)
+   * with restarts left, restarts the cluster and runs the job again from its start on the new
+   * nodes: rows fed to a lost worker since its last checkpoint are lost with it.
+   */
+  private void feed(String action, String description, FeedSchema schema, Consumer<FeedPlan> job) {
+    while (true) {
+      ClusterGeneration current = generation;
+      Exception failure = null;
+      if (current.coordinator.failure() == null) {
+        try {
+          inFeedGroup(description, () -> job.accept(feedPlan(schema)));
+        } catch (Exception e) {
+          failure = e;
+        }
+        if (failure != null && restartsLeft()) {
+          // A lost executor fails its feeding tasks before the driver hears that its node died.
+          awaitVerdict(current);
+        }
+        if (current.coordinator.failure() == null) {
+          if (failure != null) {
+            throw feedFailure(action, failure);
+          }
+          return;
+        }
+      }
+      if (!restartAfterNodeLoss()) {
+        throw failure != null
+            ? feedFailure(action, failure)
+            : new TFClusterException(current.coordinator.failure());
+      }
+    }
+  }
+
+  private synchronized boolean restartsLeft() {
+    return restarts < options.maxRestarts;
+  }
+
+  private static void awaitVerdict(ClusterGeneration generation) {
+    try {
+      generation.coordinator.awaitFailure(VERDICT_WAIT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String feedJobGroup(String clusterId) {
+    return "sparktf-" + clusterId + "-feed";
+  }
+
+  /** Runs a feeding job in this cluster's feed job group, so a node failure cancels it. */
+  private void inFeedGroup(String description, Runnable job) {
+    SparkContext sc = spark.sparkContext();
+    String clusterId = generation.id;
+    sc.setJobGroup(
+        feedJobGroup(clusterId), "SparkTF: " + description + " (cluster " + clusterId + ")", true);
+    try {
+      job.run();
+    } finally {
+      sc.clearJobGroup();
+    }
+  }
+
+  private void requireSparkMode(String action) {
+    if (options.inputMode != InputMode.SPARK) {
+      throw CoreErrors.wrongMode(action, options.inputMode.name());
+    }
+    if (shutDown) {
+      throw new IllegalStateException("Cannot " + action + ": the cluster has been shut down");
+    }
+  }
+
+  private FeedPlan feedPlan(FeedSchema schema) {
+    ClusterGeneration current = generation;
+    List<FeedPlan.Target> workers = new ArrayList<>();
+    for (NodeAddress node : current.nodes) {
+      if (ClusterLayout.WORKER.equals(layout.job(node.index()))) {
+        workers.add(
+            new FeedPlan.Target(
+                node.index(), layout.describe(node.index()), node.host(), node.feedPort()));
+      }
+    }
+    return new FeedPlan(
+        current.id, current.secret, workers, schema, options.feedTimeout.toMillis());
+  }
+
+  private TFClusterException feedFailure(String action, Exception e) {
+    String failure = generation.coordinator.failure();
+    if (failure != null) {
+      return new TFClusterException(failure, e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return new TFClusterException(
+        "Cannot " + action + ": the feeding job failed: " + root.getMessage(), e);
+  }
+
+  /** One feeding task: streams its partition to a worker. */
+  private static final class FeedPartition
+      implements VoidFunction<java.util.Iterator<InternalRow>> {
+    private static final long serialVersionUID = 1L;
+    private final FeedPlan plan;
+
+    FeedPartition(FeedPlan plan) {
+      this.plan = plan;
+    }
+
+    @Override
+    public void call(java.util.Iterator<InternalRow> rows) {
+      PartitionFeeder.train(
+          rows, plan, TaskContext.getPartitionId(), NodeLauncher.localNodes(plan.clusterId()));
+    }
+  }
+
+  /** One inference task: streams its partition through a worker and yields rows with outputs. */
+  private static final class InferPartition
+      implements FlatMapFunction<java.util.Iterator<InternalRow>, Row> {
+    private static final long serialVersionUID = 1L;
+    private final FeedPlan plan;
+    private final StructType inputSchema;
+    private final String[] outputs;
+
+    InferPartition(FeedPlan plan, StructType inputSchema, String[] outputs) {
+      this.plan = plan;
+      this.inputSchema = inputSchema;
+      this.outputs = outputs;
+    }
+
+    @Override
+    public java.util.Iterator<Row> call(java.util.Iterator<InternalRow> rows) {
+      scala.Function1<Object, Object> toRow =
+          CatalystTypeConverters.createToScalaConverter(inputSchema);
+      return PartitionFeeder.infer(
+          rows,
+          plan,
+          TaskContext.getPartitionId(),
+          NodeLauncher.localNodes(plan.clusterId()),
+          toRow,
+          outputs);
+    }
+  }
+
+  /**
+   * Waits until every worker and the evaluator finished its function (in SPARK mode, after telling
+   * them the feed has ended), then stops the parameter servers and releases everything. A node lost
+   * meanwhile restarts the cluster when restarts are left ({@link Builder#maxRestarts}); in SPARK
+   * mode the last epoch of the last {@link #train} is then fed again.
+   *
+   * @throws TFClusterException when a node failed, or the workers did not finish within the
+   *     shutdown timeout
+   */
+  public synchronized void shutdown() {
+    if (shutDown) {
+      return;
+    }
+    shutDown = true;
+    Set<Integer> finishers = new TreeSet<>();
+    for (int i = 0; i < layout.numNodes(); i++) {
+      if (!ClusterLayout.PS.equals(layout.job(i))) {
+        finishers.add(i);
+      }
+    }
+    try {
+      long deadline = System.nanoTime() + options.shutdownTimeout.toNanos();
+      boolean finished;
+      do {
+        if (options.inputMode == InputMode.SPARK) {
+          generation.coordinator.endFeed(finishers);
+        }
+        long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+        finished = generation.coordinator.awaitDone(finishers, left);
+      } while (!finished && restartWhileShuttingDown());
+      checkFailure();
+      if (!finished) {
+        throw CoreErrors.timeout(
+            "shut down cluster: the workers did not finish", options.shutdownTimeout.toMillis());
+      }
+      // Parameter-server functions usually return at once; give one that does some work of its
+      // own a grace period before its process is stopped.
+      Set<Integer> servers = new TreeSet<>();
+      for (int i = 0; i < layout.numPs(); i++) {
+        servers.add(i);
+      }
+      if (!generation.coordinator.awaitDone(servers, PS_GRACE_MILLIS)) {
+        LOG.warn(
+            "Stopping the parameter servers of cluster {} while their function still runs",
+            generation.id);
+      }
+      checkFailure();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TFClusterException("Cannot shut down cluster: interrupted", e);
+    } finally {
+      generation.release();
+    }
+    checkFailure();
+  }
+
+  /**
+   * A node lost while the workers finish: restart, and in SPARK mode feed the last epoch again (a
+   * worker queues frames ahead of its training, so the last epoch's rows may be lost with it).
+   */
+  private boolean restartWhileShuttingDown() {
+    if (options.inputMode == InputMode.SPARK && lastEpoch == null) {
+      return false;
+    }
+    if (!restartAfterNodeLoss()) {
+      return false;
+    }
+    if (lastEpoch != null) {
+      lastEpoch.run();
+    }
+    return true;
+  }
+
+  /**
+   * After a node loss, when restarts are left, stops what is left of the cluster and starts every
+   * node again on the executors Spark has then. Returns false when the cluster did not fail, or
+   * failed in a way a restart would not mend (a node function threw).
+   */
+  private synchronized boolean restartAfterNodeLoss() {
+    ClusterGeneration failed = generation;
+    if (!failed.coordinator.failedByNodeLoss() || restarts >= options.maxRestarts) {
+      return false;
+    }
+    restarts++;
+    String cause = failed.coordinator.failure();
+    LOG.warn(
+        "Restarting TensorFlow cluster {} (restart {} of {}) after: {}",
+        failed.id,
+        restarts,
+        options.maxRestarts,
+        cause);
+    failed.release();
+    try {
+      // The lost executor's replacement registers with the driver over time.
+      ClusterGeneration.awaitExecutors(
+          spark.sparkContext(), layout.numNodes(), options.reservationTimeout.toMillis());
+      options.preflight(layout);
+      adopt(
+          ClusterGeneration.start(
+              spark.sparkContext(), options, layout, function, baseId + "-r" + restarts));
+    } catch (TFClusterException e) {
+      throw CoreErrors.restartFailed(cause, e);
+    }
+    return true;
+  }
+
+  /** Shuts the cluster down if that has not happened, killing whatever still runs. */
+  @Override
+  public synchronized void close() {
+    if (!shutDown) {
+      shutDown = true;
+      generation.release();
+    }
+  }
+
+  private void checkFailure() {
+    String failure = generation.coordinator.failure();
+    if (failure != null) {
+      throw new TFClusterException(failure);
+    }
+  }
+
+  /** Options of a cluster; {@link #run} starts it. */
+  public static final class Builder {
+    private final SparkSession spark;
+    private int numExecutors = -1;
+    private int numPs;
+    private boolean evaluator;
+    InputMode inputMode = InputMode.SPARK;
+    String modelDir;
+    Duration reservationTimeout = Duration.ofMinutes(10);
+    Duration feedTimeout = Duration.ofMinutes(10);
+    private Duration shutdownTimeout = Duration.ofDays(3);
+    List<String> nodeJavaOptions = List.of("-Xmx1g");
+    private int maxRestarts;
+
+    private Builder(SparkSession spark) {
+      this.spark = spark;
+    }
+
+    /** The number of TensorFlow nodes, one per executor. Required. */
+    public Builder numExecutors(int numExecutors) {
+      this.numExecutors = numExecutors;
+      return this;
+    }
+
+    /** The number of parameter-server nodes, taken first. Default: 0. */
+    public Builder numPs(int numPs) {
+      this.numPs = numPs;
+      return this;
+    }
+
+    /** Whether the last node is an evaluator. Default: false. */
+    public Builder evaluator(boolean evaluator) {
+      this.evaluator = evaluator;
+      return this;
+    }
+
+    /** How data reaches the workers. Default: SPARK. */
+    public Builder inputMode(InputMode inputMode) {
+      this.inputMode = inputMode;
+      return this;
+    }
+
+    /** The model directory, a Hadoop FileSystem URI. Default: none. */
+    public Builder modelDir(String modelDir) {
+      this.modelDir = modelDir;
+      return this;
+    }
+
+    /** How long every node may take to register. Default: 10 minutes. */
+    public Builder reservationTimeout(Duration timeout) {
+      this.reservationTimeout = positive("reservationTimeout", timeout);
+      return this;
+    }
+
+    /** How long a feeding task may wait for a worker to take a batch. Default: 10 minutes. */
+    public Builder feedTimeout(Duration timeout) {
+      this.feedTimeout = positive("feedTimeout", timeout);
+      return this;
+    }
+
+    /** How long {@link TFCluster#shutdown()} waits for the workers. Default: 3 days. */
+    public Builder shutdownTimeout(Duration timeout) {
+      this.shutdownTimeout = positive("shutdownTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * How many times the cluster may restart after losing a node. When a node's process or executor
+     * dies, SparkTF stops the other nodes and starts all of them again on the executors Spark then
+     * has (a lost executor's replacement included): in InputMode.TENSORFLOW while {@link
+     * TFCluster#shutdown()} waits, in InputMode.SPARK during {@link TFCluster#train} (which feeds
+     * the interrupted epoch again; the last one when the loss comes during shutdown) or {@link
+     * TFCluster#inference} (which runs again). The node functions should resume from the latest
+     * checkpoint, as {@link ReplicatedTraining#begin} does. A node function that throws is never
+     * restarted: it would throw again. Default: 0.
+     */
+    public Builder maxRestarts(int maxRestarts) {
+      if (maxRestarts < 0) {
+        throw new IllegalArgumentException(
+            "Invalid maxRestarts: " + maxRestarts + "; it must be >= 0");
+      }
+      this.maxRestarts = maxRestarts;
+      return this;
+    }
+
+    /** JVM options of the node processes. Default: -Xmx1g. */
+    public Builder nodeJavaOptions(String... options) {
+      this.nodeJavaOptions = List.of(options);
+      return this;
+    }
+
+    /**
+     * Starts one node per executor running {@code function} and returns once every node has
+     * registered and the TensorFlow cluster is complete.
+     *
+     * @throws TFClusterException when a preflight check fails, a node fails to start, or the nodes
+     *     did not all register within the reservation timeout
+     */
+    public TFCluster run(NodeFunction function) {
+      if (numExecutors < 1) {
+        throw new IllegalArgumentException(
+            "Invalid numExecutors: " + numExecutors + "; set numExecutors(n) with n >= 1");
+      }
+      ClusterLayout layout = new ClusterLayout(numExecutors, numPs, evaluator);
+      byte[] functionBytes = serialize(function);
+      preflight(layout);
+      String clusterId = UUID.randomUUID().toString().substring(0, 8);
+      ClusterGeneration generation =
+          ClusterGeneration.start(spark.sparkContext(), this, layout, functionBytes, clusterId);
+      return new TFCluster(spark, this, layout, functionBytes, clusterId, generation);
+    }
+
+    void preflight(ClusterLayout layout) {
+      try {
+        org.tensorflow.TensorFlow.version();
+      } catch (Throwable t) {
+        throw CoreErrors.nativeLibrary(t);
+      }
+      SparkConf conf = spark.sparkContext().getConf();
+      if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+        throw CoreErrors.dynamicAllocation();
+      }
+      SlotCounter.require(
+          spark.sparkContext(),
+          layout.numNodes(),
+          Math.min(reservationTimeout.toMillis(), 60_000L));
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value == null || value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(
+            "Invalid " + name + ": " + value + "; it must be positive");
+      }
+      return value;
+    }
+  }
+
+  private static byte[] serialize(NodeFunction function) {
+    if (function == null) {
+      throw new IllegalArgumentException("Invalid node function: null");
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(function);
+    } catch (IOException e) {
+      throw CoreErrors.notSerializable(e);
+    }
+    return bytes.toByteArray();
+  }
+}

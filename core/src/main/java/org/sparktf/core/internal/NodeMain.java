@@ -1,0 +1,74 @@
+package org.sparktf.core.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+
+/**
+ * The entry point of a node's child JVM. It reads its {@link NodeSpec} from standard input, runs
+ * the node, and halts: a started TensorFlow server cannot be stopped in-process, so leaving the JVM
+ * is the only way to release its port and threads.
+ */
+public final class NodeMain {
+  static final int EXIT_OK = 0;
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_PARENT_GONE = 3;
+  static final int EXIT_DRIVER_GONE = 4;
+  static final int EXIT_STOPPED = 5;
+
+  private NodeMain() {}
+
+  public static void main(String[] args) {
+    NodeSpec spec;
+    try {
+      spec = (NodeSpec) new ObjectInputStream(System.in).readObject();
+    } catch (IOException | ClassNotFoundException | ClassCastException e) {
+      System.err.println("Cannot read the node spec from standard input: " + e);
+      halt(EXIT_FAILED);
+      return;
+    }
+    watchParent(System.in);
+    int code;
+    try {
+      code = new NodeRuntime(spec).run();
+    } catch (Throwable t) {
+      t.printStackTrace();
+      code = EXIT_FAILED;
+    }
+    halt(code);
+  }
+
+  /** The executor holds our standard input open for our whole life; EOF means it is gone. */
+  private static void watchParent(InputStream stdin) {
+    Thread watcher =
+        new Thread(
+            () -> {
+              try {
+                while (stdin.read() >= 0) {
+                  // The parent sends nothing after the spec.
+                }
+              } catch (IOException e) {
+                // Same as EOF.
+              }
+              System.err.println("The supervising executor is gone; exiting");
+              halt(EXIT_PARENT_GONE);
+            },
+            "sparktf-parent-watch");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  /** Cleanup that must happen even when the process halts from another thread. */
+  static volatile Runnable beforeHalt = () -> {};
+
+  static void halt(int code) {
+    try {
+      beforeHalt.run();
+    } catch (RuntimeException e) {
+      System.err.println("Cleanup before exit failed: " + e);
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(code);
+  }
+}

@@ -1,0 +1,198 @@
+package org.sparktf.core.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.sparktf.core.ClusterSpec;
+import org.sparktf.core.InputMode;
+import org.sparktf.core.NodeFunction;
+import org.sparktf.core.internal.feed.FeedServer;
+import org.tensorflow.Server;
+import org.tensorflow.proto.ServerDef;
+
+/**
+ * Runs one node inside its child JVM: reserve a port, register with the driver, start the
+ * TensorFlow server once the cluster is known, run the user's function, report, and wait for the
+ * driver's stop.
+ */
+final class NodeRuntime {
+  private static final int MAX_ERROR_CHARS = 64 * 1024;
+
+  private final NodeSpec spec;
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private volatile boolean functionReturned;
+  private volatile FeedServer feedServer;
+
+  NodeRuntime(NodeSpec spec) {
+    this.spec = spec;
+  }
+
+  int run() throws Exception {
+    Path localDir = Files.createTempDirectory("sparktf-node-");
+    NodeMain.beforeHalt = () -> deleteRecursively(localDir);
+    try {
+      return run(localDir);
+    } finally {
+      deleteRecursively(localDir);
+    }
+  }
+
+  private int run(Path localDir) throws Exception {
+    String job = spec.layout.job(spec.index);
+    int taskIndex = spec.layout.taskIndex(spec.index);
+    ServerSocket portHold = new ServerSocket();
+    portHold.bind(new InetSocketAddress(0));
+    int tfPort = portHold.getLocalPort();
+    FeedServer feedServer =
+        spec.inputMode == InputMode.SPARK && ClusterLayout.WORKER.equals(job)
+            ? new FeedServer(spec.secret, spec.feedTimeoutMillis, spec.describe())
+            : null;
+    this.feedServer = feedServer;
+    try (ControlChannel driver =
+        ControlChannel.connect(spec.coordinatorHost, spec.coordinatorPort, spec.secret, 30_000)) {
+      driver.send(
+          new NodeAddress(
+                  spec.index,
+                  spec.host,
+                  tfPort,
+                  feedServer == null ? 0 : feedServer.port(),
+                  spec.executorId)
+              .toJson()
+              .put("type", "register"));
+      driver.readTimeout(
+          (int) Math.min(Integer.MAX_VALUE, spec.reservationTimeoutMillis + 60_000L));
+      ObjectNode answer = driver.receive();
+      if (!"cluster".equals(answer.path("type").asText())) {
+        System.err.println("Cannot join the cluster: " + answer.path("message").asText());
+        return NodeMain.EXIT_FAILED;
+      }
+      driver.readTimeout(0);
+      ClusterSpec cluster = clusterSpec(Coordinator.parseCluster(answer));
+      System.out.println("Node " + spec.describe() + " joined cluster " + cluster);
+      // Release the reserved port just before TensorFlow binds it.
+      portHold.close();
+      Server server = new Server(serverDef(cluster, job, taskIndex));
+      server.start();
+      listen(driver);
+      boolean ok = runFunction(driver, cluster, tfPort, localDir);
+      functionReturned = true;
+      if (!ok && feedServer != null) {
+        feedServer.abort();
+      }
+      stop.await();
+      return ok ? NodeMain.EXIT_OK : NodeMain.EXIT_FAILED;
+    } finally {
+      portHold.close();
+      if (feedServer != null) {
+        feedServer.close();
+      }
+    }
+  }
+
+  private boolean runFunction(ControlChannel driver, ClusterSpec cluster, int tfPort, Path localDir)
+      throws IOException {
+    try (NodeContextImpl context =
+        new NodeContextImpl(
+            spec, cluster, tfPort, localDir, feedServer == null ? null : feedServer.feed())) {
+      NodeFunction function = deserialize(spec.function);
+      function.run(context);
+    } catch (Throwable t) {
+      String trace = stackTrace(t);
+      System.err.println("Node " + spec.describe() + " failed:\n" + trace);
+      driver.send(ControlChannel.message("failed").put("error", trace));
+      return false;
+    }
+    driver.send(ControlChannel.message("done"));
+    return true;
+  }
+
+  /** Follows the driver's commands; the driver going away ends this process. */
+  private void listen(ControlChannel driver) {
+    Thread listener =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  String type = driver.receive().path("type").asText();
+                  if ("endFeed".equals(type) && feedServer != null) {
+                    feedServer.endOfFeed();
+                  }
+                  if ("stop".equals(type)) {
+                    if (!functionReturned) {
+                      // The driver gave up on the cluster (another node failed, or close()):
+                      // nothing this node still computes can be used.
+                      System.err.println("Stopped by the driver while running; exiting");
+                      NodeMain.halt(NodeMain.EXIT_STOPPED);
+                    }
+                    stop.countDown();
+                  }
+                }
+              } catch (IOException e) {
+                if (stop.getCount() > 0) {
+                  System.err.println("Lost the driver (" + e + "); exiting");
+                  NodeMain.halt(NodeMain.EXIT_DRIVER_GONE);
+                }
+              }
+            },
+            "sparktf-driver-listener");
+    listener.setDaemon(true);
+    listener.start();
+  }
+
+  private ServerDef serverDef(ClusterSpec cluster, String job, int taskIndex) {
+    return ServerDef.newBuilder()
+        .setCluster(cluster.toClusterDef())
+        .setJobName(job)
+        .setTaskIndex(taskIndex)
+        .setProtocol("grpc")
+        .build();
+  }
+
+  private ClusterSpec clusterSpec(List<NodeAddress> nodes) {
+    Map<String, List<String>> jobs = new LinkedHashMap<>();
+    nodes.sort(Comparator.comparingInt(NodeAddress::index));
+    for (NodeAddress node : nodes) {
+      jobs.computeIfAbsent(spec.layout.job(node.index), j -> new ArrayList<>())
+          .add(node.tfAddress());
+    }
+    return new ClusterSpec(jobs);
+  }
+
+  private static NodeFunction deserialize(byte[] bytes) throws IOException, ClassNotFoundException {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+      return (NodeFunction) in.readObject();
+    }
+  }
+
+  static String stackTrace(Throwable t) {
+    StringWriter text = new StringWriter();
+    t.printStackTrace(new PrintWriter(text));
+    String trace = text.toString();
+    return trace.length() > MAX_ERROR_CHARS ? trace.substring(0, MAX_ERROR_CHARS) + "\n..." : trace;
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("Cannot delete " + dir + ": " + e);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package org.sparktf.core.internal;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparktf.core.InputMode;
+
+/**
+ * Everything a node process needs: its place in the cluster, how to reach the driver, and the
+ * user's serialized function. Built on the driver and shipped in the node job's closure; the
+ * executor fills in its own part ({@link #onExecutor}) and hands it to the child process over the
+ * child's standard input. {@link #toString()} never shows the secret.
+ */
+public final class NodeSpec implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  final String clusterId;
+  final ClusterLayout layout;
+  final String coordinatorHost;
+  final int coordinatorPort;
+  final byte[] secret;
+  final InputMode inputMode;
+  final String modelDir;
+  final byte[] function;
+  final Map<String, String> hadoopConf;
+  final List<String> javaOptions;
+  final long reservationTimeoutMillis;
+  final long feedTimeoutMillis;
+
+  // Filled on the executor.
+  int index = -1;
+  String executorId;
+  String host;
+  List<String> gpus = List.of();
+  String tmpDir;
+
+  public NodeSpec(
+      String clusterId,
+      ClusterLayout layout,
+      String coordinatorHost,
+      int coordinatorPort,
+      byte[] secret,
+      InputMode inputMode,
+      String modelDir,
+      byte[] function,
+      Map<String, String> hadoopConf,
+      List<String> javaOptions,
+      long reservationTimeoutMillis,
+      long feedTimeoutMillis) {
+    this.clusterId = clusterId;
+    this.layout = layout;
+    this.coordinatorHost = coordinatorHost;
+    this.coordinatorPort = coordinatorPort;
+    this.secret = secret.clone();
+    this.inputMode = inputMode;
+    this.modelDir = modelDir;
+    this.function = function;
+    this.hadoopConf = new LinkedHashMap<>(hadoopConf);
+    this.javaOptions = new ArrayList<>(javaOptions);
+    this.reservationTimeoutMillis = reservationTimeoutMillis;
+    this.feedTimeoutMillis = feedTimeoutMillis;
+  }
+
+  /** A copy for one node, with what only the executor knows. */
+  NodeSpec onExecutor(int index, String executorId, String host, List<String> gpus, String tmpDir) {
+    NodeSpec spec =
+        new NodeSpec(
+            clusterId,
+            layout,
+            coordinatorHost,
+            coordinatorPort,
+            secret,
+            inputMode,
+            modelDir,
+            function,
+            hadoopConf,
+            javaOptions,
+            reservationTimeoutMillis,
+            feedTimeoutMillis);
+    spec.index = index;
+    spec.executorId = executorId;
+    spec.host = host;
+    spec.gpus = List.copyOf(gpus);
+    spec.tmpDir = tmpDir;
+    return spec;
+  }
+
+  String describe() {
+    return layout.describe(index);
+  }
+
+  @Override
+  public String toString() {
+    return "NodeSpec{cluster="
+        + clusterId
+        + ", node="
+        + (index < 0 ? "?" : describe())
+        + ", executor="
+        + executorId
+        + "}";
+  }
+}

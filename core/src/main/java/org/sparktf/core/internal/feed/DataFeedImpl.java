@@ -1,0 +1,176 @@
+package org.sparktf.core.internal.feed;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.sparktf.core.DataFeed;
+import org.sparktf.core.FeedBatch;
+import org.sparktf.core.TFClusterException;
+
+/**
+ * The worker's end of the feed: a bounded queue of frames that connection threads fill and the node
+ * function drains. The bound is the backpressure: a full queue stops the connection threads from
+ * reading, which stops the feeding tasks through TCP flow control.
+ */
+final class DataFeedImpl implements DataFeed {
+  /** A frame and, for inference, the connection its results go back to. */
+  static final class Chunk {
+    final ColumnBatch data;
+    final FeedServer.Connection origin;
+
+    Chunk(ColumnBatch data, FeedServer.Connection origin) {
+      this.data = data;
+      this.origin = origin;
+    }
+  }
+
+  private final LinkedBlockingQueue<Chunk> queue;
+  private final long timeoutMillis;
+  private final String node;
+  private volatile boolean ended;
+  private volatile boolean terminated;
+  private Chunk pending;
+  private int pendingOffset;
+  private List<String> lastColumns = List.of();
+
+  DataFeedImpl(int capacity, long timeoutMillis, String node) {
+    this.queue = new LinkedBlockingQueue<>(capacity);
+    this.timeoutMillis = timeoutMillis;
+    this.node = node;
+  }
+
+  /** Called by connection threads; blocks while the queue is full. False once terminated. */
+  boolean put(Chunk chunk) throws InterruptedException {
+    while (!terminated) {
+      if (queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void endOfFeed() {
+    ended = true;
+  }
+
+  boolean isTerminated() {
+    return terminated;
+  }
+
+  @Override
+  public FeedBatch nextBatch(int maxRows) {
+    if (maxRows < 1) {
+      throw new IllegalArgumentException("Invalid batch size: " + maxRows + "; it must be >= 1");
+    }
+    List<ColumnBatch> parts = new ArrayList<>();
+    int have = 0;
+    long idleSince = System.nanoTime();
+    while (have < maxRows && !terminated) {
+      if (pending == null) {
+        Chunk next = poll();
+        if (next == null) {
+          if (ended && queue.isEmpty()) {
+            break;
+          }
+          if (System.nanoTime() - idleSince > timeoutMillis * 1_000_000L) {
+            throw new TFClusterException(
+                "Cannot read the next batch on "
+                    + node
+                    + ": no data arrived for "
+                    + timeoutMillis / 1000
+                    + " s and the feed has not ended; is TFCluster.train or inference running?"
+                    + " (raise feedTimeout for long pauses)");
+          }
+          continue;
+        }
+        if (next.origin != null && !parts.isEmpty()) {
+          // Inference batches never mix requests: keep it for the next call.
+          pending = next;
+          pendingOffset = 0;
+          break;
+        }
+        pending = next;
+        pendingOffset = 0;
+        idleSince = System.nanoTime();
+      }
+      int take = Math.min(maxRows - have, pending.data.rows - pendingOffset);
+      ColumnBatch part =
+          take == pending.data.rows
+              ? pending.data
+              : pending.data.slice(pendingOffset, pendingOffset + take);
+      Chunk source = pending;
+      pendingOffset += take;
+      if (pendingOffset == pending.data.rows) {
+        pending = null;
+      }
+      if (source.origin != null) {
+        lastColumns = part.columns();
+        return new InferenceBatch(part, source.origin);
+      }
+      parts.add(part);
+      have += take;
+    }
+    if (parts.isEmpty()) {
+      return new ColumnBatch(0, emptyColumns());
+    }
+    ColumnBatch batch = ColumnBatch.concat(parts);
+    lastColumns = batch.columns();
+    return batch;
+  }
+
+  private List<ColumnBatch.Column> emptyColumns() {
+    List<ColumnBatch.Column> columns = new ArrayList<>();
+    for (String name : lastColumns) {
+      columns.add(new ColumnBatch.Column(name, ColumnBatch.Kind.FLOAT32, true, 1, new float[0]));
+    }
+    return columns;
+  }
+
+  private Chunk poll() {
+    try {
+      return queue.poll(100, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TFClusterException("Cannot read the next batch on " + node + ": interrupted", e);
+    }
+  }
+
+  @Override
+  public boolean shouldStop() {
+    return terminated || (ended && queue.isEmpty() && pending == null);
+  }
+
+  @Override
+  public void terminate() {
+    terminated = true;
+    pending = null;
+    List<Chunk> dropped = new ArrayList<>();
+    queue.drainTo(dropped);
+    for (Chunk chunk : dropped) {
+      if (chunk.origin != null) {
+        chunk.origin.terminated();
+      }
+    }
+  }
+
+  /** A batch whose results go back to the feeding task that sent its rows. */
+  private static final class InferenceBatch extends ColumnBatch {
+    private final FeedServer.Connection origin;
+    private boolean responded;
+
+    InferenceBatch(ColumnBatch rows, FeedServer.Connection origin) {
+      super(rows.rows, rows.columns);
+      this.origin = origin;
+    }
+
+    @Override
+    public void respond(java.util.Map<String, ? extends org.tensorflow.Tensor> outputs) {
+      if (responded) {
+        throw new IllegalStateException("Cannot respond: this batch already has its results");
+      }
+      origin.sendResults(outputs, rows);
+      responded = true;
+    }
+  }
+}

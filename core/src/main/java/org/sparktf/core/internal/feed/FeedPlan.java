@@ -1,0 +1,73 @@
+package org.sparktf.core.internal.feed;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a feeding task needs: the workers' feed endpoints, the cluster secret and the fed columns.
+ * Shipped in the feeding job's closure.
+ */
+public final class FeedPlan implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** One worker's feed endpoint. */
+  public static final class Target implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final int node;
+    final String name;
+    final String host;
+    final int port;
+
+    public Target(int node, String name, String host, int port) {
+      this.node = node;
+      this.name = name;
+      this.host = host;
+      this.port = port;
+    }
+  }
+
+  final String clusterId;
+  final byte[] secret;
+  final List<Target> workers;
+  final FeedSchema schema;
+  final long feedTimeoutMillis;
+
+  public FeedPlan(
+      String clusterId,
+      byte[] secret,
+      List<Target> workers,
+      FeedSchema schema,
+      long feedTimeoutMillis) {
+    this.clusterId = clusterId;
+    this.secret = secret.clone();
+    this.workers = List.copyOf(workers);
+    this.schema = schema;
+    this.feedTimeoutMillis = feedTimeoutMillis;
+  }
+
+  /**
+   * The worker a partition goes to: one on this executor when there is one (no network hop),
+   * otherwise the workers in turn, so partitions spread evenly.
+   */
+  Target pick(int partition, Set<Integer> localNodes) {
+    List<Target> local = new ArrayList<>();
+    for (Target worker : workers) {
+      if (localNodes.contains(worker.node)) {
+        local.add(worker);
+      }
+    }
+    List<Target> candidates = local.isEmpty() ? workers : local;
+    return candidates.get(Math.floorMod(partition, candidates.size()));
+  }
+
+  public String clusterId() {
+    return clusterId;
+  }
+
+  @Override
+  public String toString() {
+    return "FeedPlan{cluster=" + clusterId + ", workers=" + workers.size() + "}";
+  }
+}

@@ -1,0 +1,263 @@
+package org.sparktf.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Node losses on separate executor JVMs (Spark's local-cluster master): the test kills real OS
+ * processes, an executor that runs a worker or a parameter server's node process, mid-training.
+ */
+class NodeLossTest {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeLossTest.class);
+  private static final long TARGET_STEP = 400;
+  private static SparkSession spark;
+
+  @TempDir static Path home;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startSpark() throws Exception {
+    Files.createDirectories(home.resolve("jars"));
+    String javaOptions = System.getProperty("sparktf.test.javaOptions", "");
+    spark =
+        SparkSession.builder()
+            .master("local-cluster[3,1,1024]")
+            .appName("NodeLossTest")
+            .config("spark.test.home", home.toString())
+            .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+            .config("spark.executor.extraJavaOptions", javaOptions)
+            .config("spark.driver.extraJavaOptions", javaOptions)
+            .getOrCreate();
+    awaitExecutors(3);
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  @AfterEach
+  void nothingLeftBehind() {
+    Leaks.assertNoNodeProcessesOrThreadsUnderExecutors();
+  }
+
+  private TFCluster.Builder cluster(Path modelDir, int maxRestarts) {
+    return TFCluster.builder(spark)
+        .numExecutors(3)
+        .numPs(1)
+        .inputMode(InputMode.TENSORFLOW)
+        .modelDir(modelDir.toUri().toString())
+        .maxRestarts(maxRestarts)
+        .reservationTimeout(Duration.ofSeconds(120))
+        .shutdownTimeout(Duration.ofMinutes(4))
+        .nodeJavaOptions("-Xmx256m");
+  }
+
+  @Test
+  void aKilledWorkerExecutorRestartsTheClusterWhichResumesFromTheLatestCheckpoint()
+      throws Exception {
+    Path undisturbed = dir.resolve("undisturbed");
+    long start = System.nanoTime();
+    try (TFCluster cluster = cluster(undisturbed, 0).run(new ResumableRegression(TARGET_STEP, 0))) {
+      cluster.shutdown();
+    }
+    String[] reference = Files.readString(undisturbed.resolve("final.txt")).split(" ");
+    long undisturbedSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+    long recoverySeconds;
+
+    Path disturbed = dir.resolve("disturbed");
+    ClusterSpec first;
+    long checkpointBeforeKill;
+    try (TFCluster cluster = cluster(disturbed, 1).run(new ResumableRegression(TARGET_STEP, 150))) {
+      first = cluster.clusterSpec();
+      String firstId = cluster.id();
+      checkpointBeforeKill = awaitCheckpoint(disturbed, 150);
+      ProcessHandle executor = nodeProcess(firstId, "worker:1").parent().orElseThrow();
+      assertThat(Leaks.arguments(executor)).contains("CoarseGrainedExecutorBackend");
+      executor.destroyForcibly();
+      executor.onExit().get(60, TimeUnit.SECONDS);
+      long killed = System.nanoTime();
+
+      cluster.shutdown();
+      recoverySeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killed);
+
+      assertThat(cluster.restarts()).isEqualTo(1);
+      assertThat(cluster.id()).isEqualTo(firstId + "-r1");
+      Leaks.assertPortsReleased(cluster.clusterSpec());
+    }
+    Leaks.assertPortsReleased(first);
+    List<Long> begins = begins(disturbed);
+    String[] result = Files.readString(disturbed.resolve("final.txt")).split(" ");
+    LOG.info(
+        "Killed worker:1's executor after checkpoint {}; the restarted cluster began at global step"
+            + " {}; final step {} and held-out loss {} (undisturbed: step {}, loss {}); {} s from"
+            + " the kill to the end of training (the undisturbed run took {} s in all)",
+        checkpointBeforeKill,
+        begins.get(1),
+        result[0],
+        result[1],
+        reference[0],
+        reference[1],
+        recoverySeconds,
+        undisturbedSeconds);
+    // The first start began from scratch, the restart from the checkpoint the kill found or a
+    // later one, well before the end.
+    assertThat(begins).hasSize(2);
+    assertThat(begins.get(0)).isZero();
+    assertThat(begins.get(1)).isGreaterThanOrEqualTo(checkpointBeforeKill).isLessThan(TARGET_STEP);
+    assertThat(Long.parseLong(result[0])).isGreaterThanOrEqualTo(TARGET_STEP);
+    // As good as the undisturbed run: both reach the noise floor (variance 0.01).
+    float undisturbedLoss = Float.parseFloat(reference[1]);
+    float disturbedLoss = Float.parseFloat(result[1]);
+    assertThat(undisturbedLoss).isCloseTo(0.01f, within(0.003f));
+    assertThat(disturbedLoss).isCloseTo(undisturbedLoss, within(0.1f * undisturbedLoss));
+  }
+
+  @Test
+  void aWorkerLostWhileFedRestartsTheClusterAndFeedsTheEpochAgain() throws Exception {
+    // 6,400 rows, at least 200 steps of 32 per epoch, in small partitions so that the workers'
+    // queues (16 frames each) do not take a whole epoch at once. Seeded: every epoch, and the one
+    // fed again after the restart, has the same rows.
+    Dataset<Row> rows =
+        spark
+            .range(0, 6400, 1, 64)
+            .selectExpr("CAST(rand(7) * 2 - 1 AS FLOAT) AS x", "randn(8) * 0.1 AS noise")
+            .selectExpr("x", "CAST(3 * x + 2 + noise AS FLOAT) AS y");
+    Path undisturbed = dir.resolve("undisturbed");
+    try (TFCluster cluster =
+        cluster(undisturbed, 0).inputMode(InputMode.SPARK).run(ResumableRegression.fed(0))) {
+      cluster.train(rows, 2);
+      cluster.shutdown();
+    }
+    String[] reference = Files.readString(undisturbed.resolve("final.txt")).split(" ");
+
+    Path disturbed = dir.resolve("disturbed");
+    long checkpointBeforeKill;
+    try (TFCluster cluster =
+        cluster(disturbed, 1).inputMode(InputMode.SPARK).run(ResumableRegression.fed(100))) {
+      String firstId = cluster.id();
+      CompletableFuture<Long> killer =
+          CompletableFuture.supplyAsync(
+              () -> {
+                long step = awaitCheckpoint(disturbed, 100);
+                nodeProcess(firstId, "worker:1").parent().orElseThrow().destroyForcibly();
+                return step;
+              });
+      cluster.train(rows, 2);
+      checkpointBeforeKill = killer.get(60, TimeUnit.SECONDS);
+      cluster.shutdown();
+      assertThat(cluster.restarts()).isEqualTo(1);
+    }
+    List<Long> begins = begins(disturbed);
+    String[] result = Files.readString(disturbed.resolve("final.txt")).split(" ");
+    LOG.info(
+        "SPARK mode: killed worker:1's executor after checkpoint {}; the restarted cluster began at"
+            + " global step {}; final step {} and held-out loss {} (undisturbed: step {}, loss {})",
+        checkpointBeforeKill,
+        begins.get(begins.size() - 1),
+        result[0],
+        result[1],
+        reference[0],
+        reference[1]);
+    assertThat(begins).hasSize(2);
+    assertThat(begins.get(1)).isGreaterThanOrEqualTo(checkpointBeforeKill);
+    // At least the interrupted epoch was fed again to the restarted cluster.
+    assertThat(Long.parseLong(result[0])).isGreaterThanOrEqualTo(begins.get(1) + 200);
+    float undisturbedLoss = Float.parseFloat(reference[1]);
+    assertThat(undisturbedLoss).isCloseTo(0.01f, within(0.003f));
+    assertThat(Float.parseFloat(result[1]))
+        .isCloseTo(undisturbedLoss, within(0.1f * undisturbedLoss));
+  }
+
+  @Test
+  void aKilledParameterServerFailsTheClusterNamingItPromptly() throws Exception {
+    TFCluster cluster = cluster(dir, 0).run(new ResumableRegression(TARGET_STEP, 100));
+    try {
+      awaitCheckpoint(dir, 100);
+      ProcessHandle ps = nodeProcess(cluster.id(), "ps:0");
+      long killed = System.nanoTime();
+      ps.destroyForcibly();
+      assertThatThrownBy(cluster::shutdown)
+          .isInstanceOf(TFClusterException.class)
+          .hasMessageStartingWith("Node ps:0 (executor ");
+      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killed);
+      LOG.info("The cluster failed {} s after its parameter server was killed", seconds);
+      assertThat(seconds).isLessThan(60);
+      assertThat(cluster.restarts()).isZero();
+    } finally {
+      cluster.close();
+    }
+    Leaks.assertPortsReleased(cluster.clusterSpec());
+  }
+
+  /** The node process of {@code node} ("worker:1") of cluster {@code clusterId}. */
+  private static ProcessHandle nodeProcess(String clusterId, String node) {
+    String marker = "-Dsparktf.node=" + clusterId + "/" + node;
+    List<ProcessHandle> found =
+        ProcessHandle.current()
+            .descendants()
+            .filter(p -> Leaks.arguments(p).contains(marker))
+            .collect(Collectors.toList());
+    assertThat(found).as("processes of node %s", node).hasSize(1);
+    return found.get(0);
+  }
+
+  /** Waits until the model directory holds a checkpoint of step {@code step} or later. */
+  private static long awaitCheckpoint(Path modelDir, long step) {
+    Configuration conf = new Configuration();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (System.nanoTime() < deadline) {
+      OptionalLong latest = Checkpoints.latestStep(conf, modelDir.toUri().toString());
+      if (latest.isPresent() && latest.getAsLong() >= step) {
+        return latest.getAsLong();
+      }
+      LockSupport.parkNanos(100_000_000L);
+    }
+    throw new AssertionError("No checkpoint of step " + step + " or later within 3 minutes");
+  }
+
+  /** The global steps each start of the chief began from, in order. */
+  private static List<Long> begins(Path modelDir) throws Exception {
+    try (Stream<Path> files = Files.list(modelDir)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("begin-"))
+          .map(n -> Long.parseLong(n.substring("begin-".length(), n.length() - ".txt".length())))
+          .sorted()
+          .collect(Collectors.toList());
+    }
+  }
+
+  private static void awaitExecutors(int count) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (spark.sparkContext().statusTracker().getExecutorInfos().length < count + 1
+        && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(100_000_000L);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package org.sparktf.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.Event;
+
+/** Two parameter servers share the variables; two workers train them, in both update modes. */
+class ReplicatedTrainingTest {
+  private static final int STEPS = 150;
+  private static SparkSession spark;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startSpark() {
+    spark =
+        SparkSession.builder().master("local[4]").appName("ReplicatedTrainingTest").getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  @AfterEach
+  void nothingLeftBehind() {
+    Leaks.assertNoNodeProcessesOrThreads();
+  }
+
+  private void train(NodeFunction function) {
+    try (TFCluster cluster =
+        TFCluster.builder(spark)
+            .numExecutors(4)
+            .numPs(2)
+            .inputMode(InputMode.TENSORFLOW)
+            .modelDir(dir.toUri().toString())
+            .reservationTimeout(Duration.ofSeconds(60))
+            .nodeJavaOptions("-Xmx256m")
+            .run(function)) {
+      assertThat(cluster.clusterSpec().numTasks("ps")).isEqualTo(2);
+      cluster.shutdown();
+    }
+  }
+
+  private String[] result(int worker) throws Exception {
+    return Files.readString(dir.resolve("worker-" + worker + ".txt")).trim().split(" ");
+  }
+
+  @Test
+  void synchronousTrainingAveragesOneGradientPerWorkerPerUpdateAndConverges() throws Exception {
+    train(new ReplicatedRegression(true, STEPS));
+    for (int worker = 0; worker < 2; worker++) {
+      String[] r = result(worker);
+      assertThat(Float.parseFloat(r[0])).isCloseTo(3f, Offset.offset(0.05f));
+      assertThat(Float.parseFloat(r[1])).isCloseTo(2f, Offset.offset(0.05f));
+      // Both workers' 150 gradients went into 150 shared updates.
+      assertThat(Long.parseLong(r[2])).isEqualTo(STEPS);
+    }
+    // The chief logged loss and steps/sec for TensorBoard under the model directory.
+    List<Path> eventFiles = EventFiles.in(dir);
+    assertThat(eventFiles).hasSize(1);
+    List<Event> events = EventFiles.read(eventFiles.get(0));
+    List<Float> losses = EventFiles.scalars(events, "loss");
+    assertThat(losses.size()).isGreaterThanOrEqualTo(10);
+    assertThat(losses.get(losses.size() - 1)).isLessThan(losses.get(0) / 100);
+    assertThat(EventFiles.scalars(events, "global_step/sec"))
+        .isNotEmpty()
+        .allMatch(rate -> rate > 0);
+  }
+
+  @Test
+  void asynchronousTrainingAppliesEveryWorkerGradientAndConverges() throws Exception {
+    train(new ReplicatedRegression(false, STEPS));
+    long last = 0;
+    for (int worker = 0; worker < 2; worker++) {
+      String[] r = result(worker);
+      assertThat(Float.parseFloat(r[0])).isCloseTo(3f, Offset.offset(0.05f));
+      assertThat(Float.parseFloat(r[1])).isCloseTo(2f, Offset.offset(0.05f));
+      last = Math.max(last, Long.parseLong(r[2]));
+    }
+    // Every gradient of both workers was its own update.
+    assertThat(last).isEqualTo(2L * STEPS);
+  }
+
+  @Test
+  void aSynchronousWorkerThatStopsEarlyFailsTheOthersInsteadOfHanging() {
+    assertThatThrownBy(() -> train(new UnevenSync()))
+        .isInstanceOf(TFClusterException.class)
+        .hasMessageContaining("not every worker contributed within 5 s");
+  }
+
+  /** Worker 1 runs 3 steps, the chief 10: the chief's fourth update can never complete. */
+  static final class UnevenSync implements NodeFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void run(NodeContext ctx) throws Exception {
+      new ShortSync(ctx.taskIndex() == 0 ? 10 : 3).run(ctx);
+    }
+  }
+
+  static final class ShortSync implements NodeFunction {
+    private static final long serialVersionUID = 1L;
+    private final int steps;
+
+    ShortSync(int steps) {
+      this.steps = steps;
+    }
+
+    @Override
+    public void run(NodeContext ctx) throws Exception {
+      if (!ctx.jobName().equals("worker")) {
+        return;
+      }
+      try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
+        org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
+        var w = tf.withDevice(ctx.variableDevice(0)).withName("w").variable(tf.constant(1f));
+        var local = tf.withDevice(ctx.localDevice());
+        var loss = local.math.square(local.math.mul(w, local.constant(1f)));
+        ReplicatedTraining training =
+            ReplicatedTraining.synchronous(
+                ctx,
+                graph,
+                new org.tensorflow.framework.optimizers.GradientDescent(graph, 0.1f),
+                loss,
+                Duration.ofSeconds(5));
+        try (org.tensorflow.Session session = ctx.session(graph)) {
+          training.begin(session, Duration.ofSeconds(60));
+          for (int i = 0; i < steps; i++) {
+            training.step(session, java.util.Map.of());
+          }
+        }
+      }
+    }
+  }
+}

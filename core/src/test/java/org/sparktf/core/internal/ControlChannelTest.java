@@ -1,0 +1,114 @@
+package org.sparktf.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ControlChannelTest {
+  private static final byte[] SECRET = ControlChannel.newSecret();
+
+  @Test
+  void peersWithTheSameSecretExchangeMessages() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<String> received =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (ControlChannel channel =
+                    ControlChannel.accept(server.accept(), SECRET, 5000)) {
+                  ObjectNode message = channel.receive();
+                  channel.send(
+                      ControlChannel.message("reply").put("echo", message.path("text").asText()));
+                  return message.path("text").asText();
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      try (ControlChannel client =
+          ControlChannel.connect("127.0.0.1", server.getLocalPort(), SECRET, 5000)) {
+        client.send(ControlChannel.message("hi").put("text", "hello"));
+        assertThat(client.receive().path("echo").asText()).isEqualTo("hello");
+      }
+      assertThat(received.get(5, TimeUnit.SECONDS)).isEqualTo("hello");
+    }
+  }
+
+  @Test
+  void aClientWithTheWrongSecretIsRejected() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> serverSide =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  ControlChannel.accept(server.accept(), SECRET, 5000).close();
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      // The client checks the server first: a server without our secret is refused by the client.
+      assertThatThrownBy(
+              () ->
+                  ControlChannel.connect(
+                      "127.0.0.1", server.getLocalPort(), ControlChannel.newSecret(), 5000))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("the server does not hold the secret");
+      assertThatThrownBy(() -> serverSide.get(5, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class);
+    }
+  }
+
+  @Test
+  void aClientThatSkipsTheHandshakeIsRejected() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return ControlChannel.accept(server.accept(), SECRET, 5000);
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      try (Socket raw = new Socket("127.0.0.1", server.getLocalPort())) {
+        DataOutputStream out = new DataOutputStream(raw.getOutputStream());
+        byte[] json = "{\"type\":\"register\",\"index\":0}".getBytes("UTF-8");
+        out.writeInt(json.length);
+        out.write(json);
+        out.flush();
+        assertThatThrownBy(() -> serverSide.get(5, TimeUnit.SECONDS))
+            .hasMessageContaining("Cannot authenticate client: expected hello");
+      }
+    }
+  }
+
+  @Test
+  void oversizedMessagesAreRefusedBeforeAllocation() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return ControlChannel.accept(server.accept(), SECRET, 5000);
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      try (Socket raw = new Socket("127.0.0.1", server.getLocalPort())) {
+        DataOutputStream out = new DataOutputStream(raw.getOutputStream());
+        out.writeInt(Integer.MAX_VALUE);
+        out.flush();
+        assertThatThrownBy(() -> serverSide.get(5, TimeUnit.SECONDS))
+            .hasMessageContaining("Invalid control message length: 2147483647");
+      }
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package org.sparktf.ml.internal;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparktf.core.Checkpoints;
+import org.sparktf.core.DataFeed;
+import org.sparktf.core.FeedBatch;
+import org.sparktf.core.NodeContext;
+import org.sparktf.core.NodeFunction;
+import org.sparktf.core.ReplicatedTraining;
+import org.sparktf.core.SavedModels;
+import org.sparktf.core.TFRecordBatches;
+import org.sparktf.ml.model.ModelBuilder;
+import org.sparktf.ml.model.ModelFunction;
+import org.sparktf.ml.model.ModelOutputs;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.framework.optimizers.AdaGrad;
+import org.tensorflow.framework.optimizers.Adam;
+import org.tensorflow.framework.optimizers.GradientDescent;
+import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+
+/** What every node of a TFEstimator's cluster runs: train on the fed rows, then export. */
+public final class EstimatorNode implements NodeFunction {
+  private static final long serialVersionUID = 1L;
+
+  /** The estimator's settings, as the nodes need them. */
+  public static final class Config implements Serializable {
+    private static final long serialVersionUID = 1L;
+    public ModelFunction model;
+    public Map<String, String> inputMapping; // column -> input name
+    public Map<String, Integer>
+        inputRanks; // input name -> 1 for scalar columns, 2 for arrays and vectors
+    public String labelCol;
+    public boolean classLabel;
+    public int batchSize;
+    public long steps;
+    public String optimizer;
+    public float learningRate;
+    public boolean syncReplicas;
+    public long checkpointInterval;
+    public long seed;
+    public String exportDir;
+    public boolean tensorboard;
+    public int epochs;
+    // InputMode.TENSORFLOW: the TFRecord directory the workers read; null when Spark feeds rows.
+    public String tfrecordDir;
+    public Map<String, Integer> columnWidths; // fed column -> values per row (1 for scalars)
+    public java.util.Set<String> integralColumns; // columns stored as int64_list
+  }
+
+  private final Config config;
+
+  public EstimatorNode(Config config) {
+    this.config = config;
+  }
+
+  @Override
+  public void run(NodeContext ctx) throws Exception {
+    if (!ctx.jobName().equals("worker")) {
+      return;
+    }
+    long step;
+    try (Graph graph = new Graph()) {
+      Ops root = Ops.create(graph);
+      Ops local = root.withDevice(ctx.localDevice());
+      Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
+      Map<String, Placeholder<TFloat32>> placeholders = new LinkedHashMap<>();
+      for (String input : config.inputMapping.values()) {
+        Placeholder<TFloat32> p = local.withName(input).placeholder(TFloat32.class, shape(input));
+        placeholders.put(input, p);
+        inputs.put(input, p);
+      }
+      Placeholder<?> label =
+          config.classLabel
+              ? local.withName("label").placeholder(TInt64.class)
+              : local.withName("label").placeholder(TFloat32.class);
+      ModelBuilder builder =
+          new ModelBuilder(root, local, inputs, label, ctx::variableDevice, true, config.seed);
+      ModelOutputs outputs = config.model.build(builder);
+      if (outputs.loss() == null) {
+        throw new IllegalStateException(
+            "Cannot train: the model function returned no loss for the training graph");
+      }
+      ReplicatedTraining training =
+          config.syncReplicas
+              ? ReplicatedTraining.synchronous(
+                  ctx, graph, optimizer(graph), outputs.loss(), Duration.ofMinutes(10))
+              : ReplicatedTraining.asynchronous(ctx, graph, optimizer(graph), outputs.loss());
+      if (config.tensorboard) {
+        training.summaries(outputs.loss(), 50);
+      }
+      Checkpoints checkpoints = Checkpoints.every(config.checkpointInterval, 0, 3);
+      try (Session session = ctx.session(graph)) {
+        step = training.begin(session, Duration.ofMinutes(10));
+        if (config.tfrecordDir == null) {
+          step = trainOnFeed(ctx, session, training, placeholders, label, checkpoints, step);
+        } else {
+          step = trainOnRecords(ctx, session, training, placeholders, label, checkpoints, step);
+        }
+        if (ctx.isChief()) {
+          checkpoints.save(ctx, session, step);
+        }
+      }
+    }
+    if (ctx.isChief()) {
+      export(ctx);
+    }
+  }
+
+  /** InputMode.SPARK: rows fed by the Spark job, for as many epochs as it feeds. */
+  private long trainOnFeed(
+      NodeContext ctx,
+      Session session,
+      ReplicatedTraining training,
+      Map<String, Placeholder<TFloat32>> placeholders,
+      Placeholder<?> label,
+      Checkpoints checkpoints,
+      long step) {
+    DataFeed feed = ctx.dataFeed();
+    while (!feed.shouldStop()) {
+      FeedBatch batch = feed.nextBatch(config.batchSize);
+      if (batch.rows() == 0) {
+        break;
+      }
+      Map<Operand<?>, Tensor> feeds = new HashMap<>();
+      try {
+        config.inputMapping.forEach(
+            (column, input) -> feeds.put(placeholders.get(input), batch.float32(column)));
+        feeds.put(
+            label,
+            config.classLabel ? batch.int64(config.labelCol) : batch.float32(config.labelCol));
+        step = training.step(session, feeds);
+      } finally {
+        feeds.values().forEach(Tensor::close);
+      }
+      if (ctx.isChief()) {
+        checkpoints.maybeSave(ctx, session, step);
+      }
+      if (config.steps > 0 && step >= config.steps) {
+        feed.terminate();
+      }
+    }
+    return step;
+  }
+
+  /**
+   * InputMode.TENSORFLOW: this worker reads its shard of the TFRecord files itself, once per epoch,
+   * and parses each batch with tf.io.parseExample.
+   */
+  private long trainOnRecords(
+      NodeContext ctx,
+      Session session,
+      ReplicatedTraining training,
+      Map<String, Placeholder<TFloat32>> placeholders,
+      Placeholder<?> label,
+      Checkpoints checkpoints,
+      long step) {
+    List<String> files = TFRecordBatches.shard(ctx, config.tfrecordDir);
+    if (files.isEmpty()) {
+      return step; // more workers than files: this one has no data
+    }
+    try (ExampleParser parser = new ExampleParser(config)) {
+      for (int epoch = 0; epoch < config.epochs; epoch++) {
+        try (TFRecordBatches records = TFRecordBatches.open(ctx, files)) {
+          while (true) {
+            try (TString serialized = records.next(config.batchSize)) {
+              if (serialized.shape().size(0) == 0) {
+                break;
+              }
+              try (Result parsed = parser.parse(serialized)) {
+                Map<Operand<?>, Tensor> feeds = new HashMap<>();
+                config.inputMapping.forEach(
+                    (column, input) ->
+                        feeds.put(placeholders.get(input), parser.column(parsed, column)));
+                feeds.put(label, parser.column(parsed, config.labelCol));
+                step = training.step(session, feeds);
+              }
+            }
+            if (ctx.isChief()) {
+              checkpoints.maybeSave(ctx, session, step);
+            }
+            if (config.steps > 0 && step >= config.steps) {
+              return step;
+            }
+          }
+        }
+      }
+    }
+    return step;
+  }
+
+  private Placeholder.Options shape(String input) {
+    return Placeholder.shape(
+        config.inputRanks.get(input) == 1
+            ? org.tensorflow.ndarray.Shape.of(-1)
+            : org.tensorflow.ndarray.Shape.of(-1, -1));
+  }
+
+  private Optimizer optimizer(Graph graph) {
+    switch (config.optimizer) {
+      case "adam":
+        return new Adam(graph, config.learningRate);
+      case "adagrad":
+        return new AdaGrad(graph, config.learningRate);
+      default:
+        return new GradientDescent(graph, config.learningRate);
+    }
+  }
+
+  /** The serving graph: same variables, no devices, no label; restored from the last checkpoint. */
+  private void export(NodeContext ctx) {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
+      Signature.Builder signature = Signature.builder().key("serving_default");
+      for (String input : config.inputMapping.values()) {
+        Placeholder<TFloat32> p = tf.withName(input).placeholder(TFloat32.class, shape(input));
+        inputs.put(input, p);
+        signature.input(input, p);
+      }
+      ModelOutputs outputs =
+          config.model.build(new ModelBuilder(tf, tf, inputs, null, i -> null, false, config.seed));
+      List<String> names = new ArrayList<>(outputs.outputs().keySet());
+      for (String name : names) {
+        signature.output(name, outputs.outputs().get(name));
+      }
+      try (Session session = new Session(graph)) {
+        Checkpoints.restoreLatest(ctx, session);
+        SavedModels.export(
+            session, ctx.hadoopConf(), config.exportDir, ctx.localDir(), signature.build());
+      }
+    }
+  }
+}

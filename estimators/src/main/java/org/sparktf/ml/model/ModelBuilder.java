@@ -1,0 +1,134 @@
+package org.sparktf.ml.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.IntFunction;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * What a {@link ModelFunction} builds with: ops for the math (on the worker's own device), the
+ * named input tensors, the label, and {@link #variable} which places each variable where the
+ * estimator decides (on the parameter servers in turn when training, nowhere in particular when
+ * serving). {@link Layers} builds the usual layers on top of it.
+ */
+public final class ModelBuilder {
+  private final Ops tf;
+  private final Ops root;
+  private final Map<String, Operand<TFloat32>> inputs;
+  private final Operand<?> label;
+  private final IntFunction<DeviceSpec> variableDevice;
+  private final boolean training;
+  private final long seed;
+  private int variables;
+
+  /** Used by the estimator, which decides where variables go; model functions receive one. */
+  public ModelBuilder(
+      Ops root,
+      Ops tf,
+      Map<String, Operand<TFloat32>> inputs,
+      Operand<?> label,
+      IntFunction<DeviceSpec> variableDevice,
+      boolean training,
+      long seed) {
+    this.root = root;
+    this.tf = tf;
+    this.inputs = new LinkedHashMap<>(inputs);
+    this.label = label;
+    this.variableDevice = variableDevice;
+    this.training = training;
+    this.seed = seed;
+  }
+
+  /** Ops for the model's math. */
+  public Ops tf() {
+    return tf;
+  }
+
+  /** A named input, as float32 with the batch as first dimension. */
+  public Operand<TFloat32> input(String name) {
+    Operand<TFloat32> input = inputs.get(name);
+    if (input == null) {
+      throw new IllegalArgumentException(
+          "Invalid input: " + name + "; the model's inputs are " + inputs.keySet());
+    }
+    return input;
+  }
+
+  /** The label as int64 (class indices); only while training. */
+  public Operand<TInt64> labelAsClasses() {
+    requireLabel();
+    if (label.type() == TInt64.class) {
+      @SuppressWarnings("unchecked")
+      Operand<TInt64> classes = (Operand<TInt64>) label;
+      return classes;
+    }
+    return tf.dtypes.cast(label, TInt64.class);
+  }
+
+  /** The label as float32 (regression targets, 0/1 labels); only while training. */
+  public Operand<TFloat32> labelAsFloats() {
+    requireLabel();
+    if (label.type() == TFloat32.class) {
+      @SuppressWarnings("unchecked")
+      Operand<TFloat32> floats = (Operand<TFloat32>) label;
+      return floats;
+    }
+    return tf.dtypes.cast(label, TFloat32.class);
+  }
+
+  /** Whether this is the training graph (dropout active, label present). */
+  public boolean training() {
+    return training;
+  }
+
+  /** The seed for initializers and dropout. */
+  public long seed() {
+    return seed + variables;
+  }
+
+  /**
+   * A float32 variable named {@code name}, initialized with {@code init(ops)} — the same name in
+   * the training and serving graphs, so checkpoints restore into both.
+   */
+  public Variable<TFloat32> variable(
+      String name, java.util.function.Function<Ops, Operand<TFloat32>> init) {
+    DeviceSpec device = variableDevice.apply(variables++);
+    Ops placed = device == null ? root : root.withDevice(device);
+    return placed.withName(name).variable(init.apply(placed));
+  }
+
+  /**
+   * A variable of {@code shape} drawn from a truncated normal with standard deviation {@code
+   * stddev}.
+   */
+  public Variable<TFloat32> normalVariable(String name, Shape shape, float stddev) {
+    long s = seed();
+    return variable(
+        name,
+        ops ->
+            ops.math.mul(
+                ops.random.truncatedNormal(
+                    ops.constant(shape.asArray()),
+                    TFloat32.class,
+                    org.tensorflow.op.random.TruncatedNormal.seed(s)),
+                ops.constant(stddev)));
+  }
+
+  /** A variable of {@code shape} filled with {@code value}. */
+  public Variable<TFloat32> constantVariable(String name, Shape shape, float value) {
+    return variable(name, ops -> ops.fill(ops.constant(shape.asArray()), ops.constant(value)));
+  }
+
+  private void requireLabel() {
+    if (label == null) {
+      throw new IllegalStateException(
+          "Cannot use the label: this is the serving graph; only compute the loss when training()");
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package org.sparktf.examples.criteo;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sparktf.ml.TFModel;
+
+/**
+ * Scores the validation set with the trained model's SavedModel through {@link TFModel} and prints
+ * its log loss; with {@code --planted-seed} (data from {@link CriteoGenerator}) also the best
+ * achievable log loss: the cross-entropy of the planted model's true probabilities on the same
+ * rows.
+ *
+ * <p>Usage: {@code CriteoEvaluation --data DIR --model DIR [--planted-seed SEED]}
+ */
+public final class CriteoEvaluation {
+  static final String USAGE = "CriteoEvaluation --data DIR --model DIR [--planted-seed SEED]";
+  private static final double EPSILON = 1e-7;
+
+  private CriteoEvaluation() {}
+
+  /** The model's log loss, and the planted model's (NaN without a seed), over {@code rows}. */
+  record Result(long rows, double logLoss, double optimum) {}
+
+  public static void main(String[] args) {
+    SparkSession spark = JobArgs.session("SparkTF Criteo evaluation");
+    try {
+      run(spark, args);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  static Result run(SparkSession spark, String... args) {
+    JobArgs options = new JobArgs(USAGE, Set.of("data", "model", "planted-seed"), args);
+    String validation = new Path(options.required("data"), "validation").toString();
+    String exportDir =
+        CriteoTraining.latestExport(
+            spark.sparkContext().hadoopConfiguration(),
+            new Path(options.required("model"), "export"));
+    boolean planted = options.string("planted-seed", null) != null;
+    PlantedModel truth =
+        new PlantedModel(planted ? options.longValue("planted-seed", 0, Long.MIN_VALUE) : 0);
+
+    Dataset<Row> rows =
+        spark.read().format("tfrecord").schema(CriteoFormat.SCHEMA).load(validation);
+    // The serving graph takes no nulls: missing values as the training graph's parser reads them.
+    Map<String, Object> missing = new LinkedHashMap<>();
+    Map<String, String> inputs = new LinkedHashMap<>();
+    for (String name : CriteoFormat.featureNames()) {
+      missing.put(name, name.startsWith("I") ? CriteoFeatures.MISSING_NUMERIC : "");
+      inputs.put(name, name);
+    }
+    Dataset<Row> scored =
+        new TFModel()
+            .setExportDir(exportDir)
+            .setInputMapping(inputs)
+            .setOutputMapping(Map.of(ClickModel.PROBABILITY, ClickModel.PROBABILITY))
+            .setBatchSize(4096)
+            .transform(rows.na().fill(missing));
+    int probability = scored.schema().fieldIndex(ClickModel.PROBABILITY);
+    double[] sums =
+        scored
+            .javaRDD()
+            .map(
+                row -> {
+                  long label = row.getLong(0);
+                  double p = row.getFloat(probability);
+                  double q = planted ? truth.probability(values(row)) : 0.5;
+                  return new double[] {1, logLoss(label, p), logLoss(label, q)};
+                })
+            .reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+    Result result =
+        new Result((long) sums[0], sums[1] / sums[0], planted ? sums[2] / sums[0] : Double.NaN);
+    System.out.printf(
+        "Validation log loss of %s on %d rows: %.5f%n", exportDir, result.rows(), result.logLoss());
+    if (planted) {
+      System.out.printf(
+          "Best achievable (planted model's true probabilities): %.5f; ratio %.4f%n",
+          result.optimum(), result.logLoss() / result.optimum());
+    }
+    return result;
+  }
+
+  private static Object[] values(Row row) {
+    Object[] values = new Object[CriteoFormat.FIELDS];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = row.get(i);
+    }
+    return values;
+  }
+
+  private static double logLoss(long label, double p) {
+    double clipped = Math.min(Math.max(p, EPSILON), 1 - EPSILON);
+    return -(label == 1 ? Math.log(clipped) : Math.log(1 - clipped));
+  }
+}

@@ -1,0 +1,281 @@
+package org.sparktf.examples.criteo;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.sparktf.core.Checkpoints;
+import org.sparktf.core.NodeContext;
+import org.sparktf.core.NodeFunction;
+import org.sparktf.core.ReplicatedTraining;
+import org.sparktf.core.SavedModels;
+import org.sparktf.core.TFRecordBatches;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.framework.optimizers.AdaGrad;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+
+/**
+ * What every node of the Criteo training cluster runs (InputMode.TENSORFLOW): each worker reads its
+ * share of the training chunks for a number of epochs and trains the {@link ClickModel}
+ * asynchronously with AdaGrad; the chief also measures the validation log loss at regular global
+ * steps (the reference's evaluation curve), waits for the other workers, checkpoints and exports a
+ * SavedModel under {@code <modelDir>/export/<step>}.
+ */
+final class CriteoNode implements NodeFunction {
+  private static final long serialVersionUID = 1L;
+  static final String CURVE_FILE = "validation_loss.tsv";
+  private static final int EVAL_BATCH = 4096;
+  private static final Duration WAIT = Duration.ofMinutes(30);
+
+  /** The training settings, as the nodes need them. */
+  record Settings(
+      String trainDir,
+      String validationDir,
+      int epochs,
+      int batchSize,
+      float learningRate,
+      float initialAccumulator,
+      long hashBuckets,
+      long evalEvery,
+      int evalRecords,
+      long checkpointEvery)
+      implements Serializable {}
+
+  private final Settings settings;
+
+  CriteoNode(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void run(NodeContext ctx) throws Exception {
+    if (!ctx.jobName().equals("worker")) {
+      return;
+    }
+    long step;
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Ops local = tf.withDevice(ctx.localDevice());
+      Placeholder<TString> records =
+          local.withName("records").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
+      Map<String, Operand<?>> columns = ClickModel.parse(local, records);
+      ClickModel model =
+          new ClickModel(
+              tf.withDevice(ctx.variableDevice(0)),
+              tf.withDevice(ctx.variableDevice(1)),
+              local,
+              columns,
+              settings.hashBuckets());
+      Operand<TFloat32> labels =
+          local.dtypes.cast((Operand<TInt64>) columns.get(CriteoFormat.LABEL), TFloat32.class);
+      Operand<TFloat32> perExample = CriteoFeatures.logLoss(local, model.logits, labels);
+      Operand<TFloat32> sumLoss = local.reduceSum(perExample, local.constant(0));
+      // Divided by the batch size asked for, not the rows in the batch: the short batch at the end
+      // of each file then moves the weights as little as its few rows deserve.
+      Operand<TFloat32> meanLoss =
+          local.math.div(sumLoss, local.constant((float) settings.batchSize()));
+      ReplicatedTraining training =
+          ReplicatedTraining.asynchronous(
+                  ctx,
+                  graph,
+                  new AdaGrad(graph, settings.learningRate(), settings.initialAccumulator()),
+                  meanLoss)
+              .summaries(meanLoss, 100);
+      // Built after the training, so the optimizer leaves it alone: workers count themselves done.
+      Ops onPs = tf.withDevice(ctx.variableDevice(0));
+      Variable<TInt64> done = onPs.withName("workers_done").variable(onPs.constant(0L));
+      Op markDone = onPs.assignAdd(done, onPs.constant(1L));
+      Op resetDone = onPs.assign(done, onPs.constant(0L));
+      Checkpoints checkpoints = Checkpoints.every(settings.checkpointEvery(), 0, 3);
+      List<TString> validation = new ArrayList<>();
+      try (Session session = ctx.session(graph)) {
+        step = training.begin(session, WAIT);
+        Evaluation evaluation = null;
+        if (ctx.isChief()) {
+          session.run(resetDone); // a restored checkpoint carries the last run's count
+          readValidation(ctx, validation);
+          evaluation = new Evaluation(ctx, session, records, sumLoss, validation);
+          evaluation.at(step);
+        }
+        List<String> files = new ArrayList<>(TFRecordBatches.shard(ctx, settings.trainDir()));
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+          // A new file order every epoch (the ETL already shuffled the rows within each file), so
+          // the epochs do not repeat one sequence.
+          Collections.shuffle(files, new Random(31L * epoch + ctx.taskIndex()));
+          try (TFRecordBatches batches = TFRecordBatches.open(ctx, files)) {
+            while (true) {
+              try (TString batch = batches.next(settings.batchSize())) {
+                if (batch.shape().size(0) == 0) {
+                  break;
+                }
+                step = training.step(session, Map.of(records, batch));
+              }
+              if (evaluation != null) {
+                if (step - evaluation.lastStep >= settings.evalEvery()) {
+                  evaluation.at(step);
+                }
+                checkpoints.maybeSave(ctx, session, step);
+              }
+            }
+          }
+        }
+        session.run(markDone);
+        if (evaluation != null) {
+          step = awaitWorkers(ctx, session, done, training.globalStep());
+          evaluation.at(step);
+          checkpoints.save(ctx, session, step);
+        }
+      } finally {
+        validation.forEach(TString::close);
+      }
+    }
+    if (ctx.isChief()) {
+      export(ctx, step);
+    }
+  }
+
+  /** Reads the first {@code evalRecords} validation records into memory, once. */
+  private void readValidation(NodeContext ctx, List<TString> batches) throws IOException {
+    Path dir = new Path(settings.validationDir());
+    FileSystem fs = dir.getFileSystem(ctx.hadoopConf());
+    List<String> files = new ArrayList<>();
+    Arrays.stream(fs.listStatus(dir))
+        .map(FileStatus::getPath)
+        .filter(p -> !p.getName().startsWith(".") && !p.getName().startsWith("_"))
+        .sorted()
+        .forEach(p -> files.add(p.toString()));
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Cannot evaluate: " + dir + " holds no validation files; run CriteoEtl first");
+    }
+    long read = 0;
+    try (TFRecordBatches reader = TFRecordBatches.open(ctx, files)) {
+      while (read < settings.evalRecords()) {
+        TString batch = reader.next((int) Math.min(EVAL_BATCH, settings.evalRecords() - read));
+        if (batch.shape().size(0) == 0) {
+          batch.close();
+          break;
+        }
+        read += batch.shape().size(0);
+        batches.add(batch);
+      }
+    }
+    if (read == 0) {
+      throw new IllegalArgumentException(
+          "Cannot evaluate: " + dir + " holds no validation records; run CriteoEtl first");
+    }
+  }
+
+  /** The chief waits until every worker finished its epochs; returns the final global step. */
+  private static long awaitWorkers(
+      NodeContext ctx, Session session, Variable<TInt64> done, Variable<TInt64> globalStep)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      try (Result result = session.runner().fetch(done).fetch(globalStep).run()) {
+        if (((TInt64) result.get(0)).getLong() >= ctx.numWorkers()) {
+          return ((TInt64) result.get(1)).getLong();
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "Cannot finish training: not every worker finished its epochs within "
+                + WAIT.toMinutes()
+                + " min");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** The serving graph: same variables, no devices, one input per column; from the checkpoint. */
+  private void export(NodeContext ctx, long step) {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Map<String, Placeholder<?>> inputs = ClickModel.servingInputs(tf);
+      ClickModel model =
+          new ClickModel(
+              tf, tf, tf, new HashMap<String, Operand<?>>(inputs), settings.hashBuckets());
+      Signature.Builder signature = Signature.builder().key("serving_default");
+      inputs.forEach(signature::input);
+      signature.output(ClickModel.PROBABILITY, tf.math.sigmoid(model.logits));
+      try (Session session = new Session(graph)) {
+        Checkpoints.restoreLatest(ctx, session);
+        String exportDir =
+            new Path(new Path(ctx.modelDir(), "export"), Long.toString(step)).toString();
+        SavedModels.export(session, ctx.hadoopConf(), exportDir, ctx.localDir(), signature.build());
+      }
+    }
+  }
+
+  /** The chief's validation log loss at chosen steps, appended to {@code <modelDir>/CURVE_FILE}. */
+  private static final class Evaluation {
+    private final NodeContext ctx;
+    private final Session session;
+    private final Placeholder<TString> records;
+    private final Operand<TFloat32> sumLoss;
+    private final List<TString> batches;
+    private final long start = System.nanoTime();
+    private final StringBuilder curve = new StringBuilder("step\tseconds\tvalidation_log_loss\n");
+    long lastStep = -1;
+
+    Evaluation(
+        NodeContext ctx,
+        Session session,
+        Placeholder<TString> records,
+        Operand<TFloat32> sumLoss,
+        List<TString> batches) {
+      this.ctx = ctx;
+      this.session = session;
+      this.records = records;
+      this.sumLoss = sumLoss;
+      this.batches = batches;
+    }
+
+    void at(long step) {
+      double sum = 0;
+      long count = 0;
+      for (TString batch : batches) {
+        try (TFloat32 loss =
+            (TFloat32) session.runner().feed(records, batch).fetch(sumLoss).run().get(0)) {
+          sum += loss.getFloat();
+        }
+        count += batch.shape().size(0);
+      }
+      double logLoss = sum / count;
+      curve.append(
+          String.format("%d\t%.1f\t%.6f%n", step, (System.nanoTime() - start) / 1e9, logLoss));
+      ctx.summaryWriter().scalar("validation_log_loss", step, logLoss);
+      ctx.summaryWriter().flush();
+      Path file = new Path(ctx.modelDir(), CURVE_FILE);
+      try (FSDataOutputStream out = file.getFileSystem(ctx.hadoopConf()).create(file, true)) {
+        out.write(curve.toString().getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
+      }
+      lastStep = step;
+    }
+  }
+}

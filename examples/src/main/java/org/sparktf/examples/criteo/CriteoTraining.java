@@ -1,0 +1,163 @@
+package org.sparktf.examples.criteo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.sparktf.core.InputMode;
+import org.sparktf.core.TFCluster;
+
+/**
+ * Trains the click model (logistic regression on bucketized integer features, hashed categorical
+ * features and hashed crosses) on the ETL's TFRecords with 1 parameter server and N workers, and
+ * prints the validation log loss the chief measured every {@code --eval-every} global steps. The
+ * optimizer is AdaGrad, whose per-weight step sizes suit features of very different frequencies.
+ *
+ * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size
+ * 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576] [--eval-every
+ * 200] [--eval-records 100000] [--checkpoint-every 1000]}, where DIR holds the ETL's {@code
+ * training} and {@code validation}.
+ */
+public final class CriteoTraining {
+  static final String USAGE =
+      "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size 512]"
+          + " [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576]"
+          + " [--eval-every 200]"
+          + " [--eval-records 100000] [--checkpoint-every 1000]";
+
+  private CriteoTraining() {}
+
+  /** The validation curve (step, seconds, log loss) and the exported SavedModel. */
+  record Result(List<double[]> curve, String exportDir) {
+    double finalLogLoss() {
+      return curve.get(curve.size() - 1)[2];
+    }
+  }
+
+  public static void main(String[] args) {
+    SparkSession spark = JobArgs.session("SparkTF Criteo training", 1 + workersOption(args));
+    try {
+      run(spark, args);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** The --workers value, for sizing a local session before the options are checked. */
+  private static int workersOption(String[] args) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--workers") && args[i + 1].matches("\\d{1,4}")) {
+        return Integer.parseInt(args[i + 1]);
+      }
+    }
+    return 2;
+  }
+
+  static Result run(SparkSession spark, String... args) {
+    JobArgs options =
+        new JobArgs(
+            USAGE,
+            Set.of(
+                "data",
+                "model",
+                "workers",
+                "epochs",
+                "batch-size",
+                "learning-rate",
+                "initial-accumulator",
+                "hash-buckets",
+                "eval-every",
+                "eval-records",
+                "checkpoint-every"),
+            args);
+    String data = options.required("data");
+    String modelDir = options.required("model");
+    int workers = options.intValue("workers", 2, 1);
+    CriteoNode.Settings settings =
+        new CriteoNode.Settings(
+            new Path(data, "training").toString(),
+            new Path(data, "validation").toString(),
+            options.intValue("epochs", 1, 1),
+            options.intValue("batch-size", 512, 1),
+            (float) options.doubleValue("learning-rate", 0.3, 1e-9, 1e3),
+            (float) options.doubleValue("initial-accumulator", 0.1, 1e-12, 1e3),
+            options.longValue("hash-buckets", 1 << 20, 1),
+            options.longValue("eval-every", 200, 1),
+            options.intValue("eval-records", 100_000, 1),
+            options.longValue("checkpoint-every", 1000, 1));
+    long start = System.nanoTime();
+    try (TFCluster cluster =
+        TFCluster.builder(spark)
+            .numExecutors(1 + workers)
+            .numPs(1)
+            .inputMode(InputMode.TENSORFLOW)
+            .modelDir(modelDir)
+            .reservationTimeout(Duration.ofMinutes(10))
+            .run(new CriteoNode(settings))) {
+      cluster.shutdown();
+    }
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<double[]> curve = readCurve(conf, new Path(modelDir, CriteoNode.CURVE_FILE));
+    String exportDir = latestExport(conf, new Path(modelDir, "export"));
+    System.out.printf(
+        "Trained with 1 PS + %d workers in %.1f s; validation log loss by global step:%n",
+        workers, (System.nanoTime() - start) / 1e9);
+    System.out.println("step\tseconds\tvalidation_log_loss");
+    for (double[] point : curve) {
+      System.out.printf("%d\t%.1f\t%.5f%n", (long) point[0], point[1], point[2]);
+    }
+    System.out.println("SavedModel: " + exportDir);
+    return new Result(curve, exportDir);
+  }
+
+  private static List<double[]> readCurve(Configuration conf, Path file) {
+    try (FSDataInputStream in = file.getFileSystem(conf).open(file)) {
+      String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+      List<double[]> curve = new ArrayList<>();
+      for (int i = 1; i < lines.length; i++) {
+        String[] fields = lines[i].split("\t");
+        curve.add(
+            new double[] {
+              Double.parseDouble(fields[0]),
+              Double.parseDouble(fields[1]),
+              Double.parseDouble(fields[2])
+            });
+      }
+      return curve;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The export with the highest step under {@code dir}. */
+  static String latestExport(Configuration conf, Path dir) {
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      Path latest = null;
+      long latestStep = -1;
+      for (FileStatus status : fs.listStatus(dir)) {
+        String name = status.getPath().getName();
+        if (status.isDirectory() && name.matches("\\d+") && Long.parseLong(name) > latestStep) {
+          latestStep = Long.parseLong(name);
+          latest = status.getPath();
+        }
+      }
+      if (latest == null) {
+        throw new IllegalStateException(
+            "Cannot find a SavedModel under " + dir + "; run CriteoTraining first");
+      }
+      return latest.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package org.sparktf.examples.mnist;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.sparktf.core.Checkpoints;
+import org.sparktf.core.DataFeed;
+import org.sparktf.core.FeedBatch;
+import org.sparktf.core.InputMode;
+import org.sparktf.core.NodeContext;
+import org.sparktf.core.NodeFunction;
+import org.sparktf.core.ReplicatedTraining;
+import org.sparktf.core.SavedModels;
+import org.sparktf.core.TFRecordBatches;
+import org.sparktf.ml.model.ModelBuilder;
+import org.sparktf.ml.model.ModelOutputs;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.framework.optimizers.GradientDescent;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.io.ParseExample;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+
+/**
+ * What every node of the MNIST cluster runs, in either input mode. Parameter servers only serve the
+ * variables. Workers build {@link MnistModel} with its variables on the parameter servers and train
+ * it asynchronously with SGD:
+ *
+ * <ul>
+ *   <li>{@link InputMode#SPARK}: on the rows Spark feeds ({@code label}, {@code image} columns);
+ *       the driver's {@code TFCluster.train(df, epochs)} decides the epochs.
+ *   <li>{@link InputMode#TENSORFLOW}: each worker reads its share of the TFRecord files ({@code
+ *       tf.train.Example}s with "label" and "image") for {@code epochs} passes, shuffled through a
+ *       buffer of 10,000 records, and parses them in the graph.
+ * </ul>
+ *
+ * The chief (worker 0) checkpoints, writes TensorBoard scalars to the model directory, and at the
+ * end exports a SavedModel with a "serving_default" signature (input "image"; outputs "prediction"
+ * and "probabilities"), built from a device-free serving graph restored from the last checkpoint.
+ */
+final class MnistTraining implements NodeFunction {
+  private static final long serialVersionUID = 1L;
+  private static final Duration WAIT_FOR_CHIEF = Duration.ofMinutes(10);
+  // Records (about 3 KB each) each worker shuffles at a time in TENSORFLOW mode.
+  private static final int SHUFFLE_BUFFER = 10_000;
+
+  private final MnistModel model;
+  private final MnistOptions options;
+  private final String records;
+  private final String exportDir;
+
+  /**
+   * @param records the TFRecord directory (TENSORFLOW mode; ignored in SPARK mode)
+   * @param exportDir where the chief exports the SavedModel; must not exist
+   */
+  MnistTraining(MnistOptions options, String records, String exportDir) {
+    this.model = new MnistModel(options.hiddenUnits);
+    this.options = options;
+    this.records = records;
+    this.exportDir = exportDir;
+  }
+
+  @Override
+  public void run(NodeContext ctx) throws Exception {
+    if (!ctx.jobName().equals("worker")) {
+      return;
+    }
+    try (Graph graph = new Graph()) {
+      Ops root = Ops.create(graph);
+      Ops local = root.withDevice(ctx.localDevice());
+      Placeholder<TString> serialized = null;
+      Operand<TFloat32> image;
+      Operand<TInt64> label;
+      if (ctx.inputMode() == InputMode.SPARK) {
+        image =
+            local
+                .withName("image")
+                .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1)));
+        label = local.withName("label").placeholder(TInt64.class);
+      } else {
+        serialized = local.withName("records").placeholder(TString.class);
+        ParseExample parsed = parse(local, serialized);
+        image = parsed.denseValues().get(0).asOutput().expect(TFloat32.class);
+        label = parsed.denseValues().get(1).asOutput().expect(TInt64.class);
+      }
+      ModelOutputs outputs =
+          model.build(
+              new ModelBuilder(
+                  root,
+                  local,
+                  Map.of("image", image),
+                  label,
+                  ctx::variableDevice,
+                  true,
+                  options.seed));
+      ReplicatedTraining training =
+          ReplicatedTraining.asynchronous(
+                  ctx, graph, new GradientDescent(graph, options.learningRate), outputs.loss())
+              .summaries(outputs.loss(), 50);
+      Checkpoints checkpoints = Checkpoints.every(1000, 0, 2);
+      try (Session session = ctx.session(graph)) {
+        long step = training.begin(session, WAIT_FOR_CHIEF);
+        step =
+            ctx.inputMode() == InputMode.SPARK
+                ? trainOnFeed(ctx, session, training, checkpoints, image, label, step)
+                : trainOnRecords(ctx, session, training, checkpoints, serialized, step);
+        if (ctx.isChief()) {
+          checkpoints.save(ctx, session, step);
+        }
+      }
+    }
+    if (ctx.isChief()) {
+      export(ctx);
+    }
+  }
+
+  private long trainOnFeed(
+      NodeContext ctx,
+      Session session,
+      ReplicatedTraining training,
+      Checkpoints checkpoints,
+      Operand<TFloat32> image,
+      Operand<TInt64> label,
+      long step) {
+    DataFeed feed = ctx.dataFeed();
+    while (!feed.shouldStop()) {
+      FeedBatch batch = feed.nextBatch(options.batchSize);
+      if (batch.rows() == 0) {
+        break;
+      }
+      try (TFloat32 x = batch.float32("image");
+          TInt64 y = batch.int64("label")) {
+        step = training.step(session, Map.of(image, x, label, y));
+      }
+      if (ctx.isChief()) {
+        checkpoints.maybeSave(ctx, session, step);
+      }
+    }
+    return step;
+  }
+
+  private long trainOnRecords(
+      NodeContext ctx,
+      Session session,
+      ReplicatedTraining training,
+      Checkpoints checkpoints,
+      Placeholder<TString> serialized,
+      long step) {
+    // shard() refuses a worker without files, naming the counts.
+    List<String> files = TFRecordBatches.shard(ctx, records);
+    Random random = new Random(options.seed + ctx.taskIndex());
+    for (int epoch = 0; epoch < options.epochs; epoch++) {
+      try (TFRecordBatches batches = TFRecordBatches.open(ctx, files)) {
+        ShuffleBuffer shuffled = new ShuffleBuffer(batches, SHUFFLE_BUFFER, random);
+        while (true) {
+          try (TString batch = shuffled.next(options.batchSize)) {
+            if (batch.shape().size(0) == 0) {
+              break;
+            }
+            step = training.step(session, Map.<Operand<?>, Tensor>of(serialized, batch));
+          }
+          if (ctx.isChief()) {
+            checkpoints.maybeSave(ctx, session, step);
+          }
+        }
+      }
+    }
+    return step;
+  }
+
+  /** Parses serialized Examples into "image" (float x784) and "label" (int64), both required. */
+  private static ParseExample parse(Ops tf, Operand<TString> serialized) {
+    Operand<TString> none = tf.zeros(tf.constant(new int[] {0}), TString.class);
+    return tf.io.parseExample(
+        serialized,
+        none,
+        none,
+        tf.constant(NdArrays.vectorOfObjects("image", "label")),
+        none,
+        List.of(tf.constant(new float[0]), tf.constant(new long[0])),
+        0L,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(Shape.of(MnistModel.PIXELS), Shape.scalar()));
+  }
+
+  /** The serving graph: the same variables, no devices, no label. */
+  private void export(NodeContext ctx) {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Placeholder<TFloat32> image =
+          tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1)));
+      ModelOutputs outputs =
+          model.build(
+              new ModelBuilder(
+                  tf, tf, Map.of("image", image), null, i -> null, false, options.seed));
+      Signature.Builder signature =
+          Signature.builder().key("serving_default").input("image", image);
+      outputs.outputs().forEach(signature::output);
+      try (Session session = new Session(graph)) {
+        Checkpoints.restoreLatest(ctx, session);
+        SavedModels.export(session, ctx.hadoopConf(), exportDir, ctx.localDir(), signature.build());
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package org.sparktf.examples.cifar10;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole workload on generated data in the real binary format: train on a SparkTF cluster with
+ * two towers on the CPU, evaluate the latest checkpoint, score the export with TFModel.
+ */
+class Cifar10TrainingTest {
+  private static SparkSession spark;
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSession.builder().master("local[2]").appName("Cifar10TrainingTest").getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  @Test
+  void twoCpuTowersLearnTheGeneratedClassesAndTheExportServesThem() {
+    String data = dir.resolve("data").toUri().toString();
+    String model = dir.resolve("model").toUri().toString();
+    SyntheticCifar10.generate(spark.sparkContext().hadoopConfiguration(), data, 1000, 300, 7);
+
+    Cifar10Trainer.Settings settings = new Cifar10Trainer.Settings();
+    settings.towers = 2;
+    settings.batchSize = 16;
+    settings.steps = 100;
+    settings.learningRate = 0.1f;
+    settings.exportDir = model + "/export";
+    Cifar10Jobs.Training training = Cifar10Jobs.train(spark, data, model, 1, 0, 10, settings);
+    assertThat(training.globalStep()).isEqualTo(100);
+    assertThat(training.images()).isEqualTo(100 * 2 * 16);
+    assertThat(training.exportDir()).isEqualTo(model + "/export/100");
+
+    Cifar10Jobs.Evaluation evaluation = Cifar10Jobs.evaluate(spark, data, model);
+    assertThat(evaluation.checkpointStep()).isEqualTo(100);
+    assertThat(evaluation.images()).isEqualTo(300);
+    assertThat(evaluation.precision()).as("precision @ 1; chance is 0.1").isGreaterThan(0.6);
+
+    Cifar10Jobs.Inference inference = Cifar10Jobs.infer(spark, data, training.exportDir(), 128);
+    assertThat(inference.images()).isEqualTo(300);
+    // The export is the checkpoint's serving graph: same predictions, same accuracy.
+    assertThat(inference.correct()).isEqualTo(evaluation.correct());
+    assertThat(inference.imagesPerSecond()).isPositive();
+  }
+
+  @Test
+  void severalWorkersNeedAParameterServer() {
+    assertThatThrownBy(
+            () ->
+                Cifar10Jobs.train(
+                    spark, "unused", "unused", 2, 0, 1, new Cifar10Trainer.Settings()))
+        .hasMessage(
+            "Invalid cluster: 2 worker(s) and 0 parameter server(s); use at least one worker, and"
+                + " --ps 1 or more with several workers, which share the variables through the"
+                + " parameter servers");
+  }
+
+  @Test
+  void evaluationWithoutACheckpointSaysToTrainFirst() {
+    String data = dir.resolve("data-eval").toUri().toString();
+    SyntheticCifar10.generate(spark.sparkContext().hadoopConfiguration(), data, 5, 2, 1);
+    String empty = dir.resolve("no-model").toUri().toString();
+    assertThatThrownBy(() -> Cifar10Jobs.evaluate(spark, data, empty))
+        .hasMessageStartingWith("Cannot evaluate: no checkpoint in ")
+        .hasMessageEndingWith("; train into that model directory first");
+  }
+}

@@ -1,0 +1,222 @@
+package org.sparktf.examples.criteo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Generate -> ETL -> explore / train -> evaluate, through the jobs' entry points. */
+class CriteoPipelineTest {
+  private static final long ROWS = 220_000;
+  private static final long SEED = 7;
+  private static SparkSession spark;
+  private static CriteoEtl.Result etl;
+
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void generateAndConvert() {
+    spark = SparkSession.builder().master("local[4]").appName("CriteoPipelineTest").getOrCreate();
+    CriteoGenerator.run(
+        spark,
+        "--output",
+        dir.resolve("raw").toString(),
+        "--rows",
+        Long.toString(ROWS),
+        "--files",
+        "4",
+        "--seed",
+        Long.toString(SEED));
+    etl =
+        CriteoEtl.run(
+            spark,
+            "--input",
+            dir.resolve("raw").toString(),
+            "--output",
+            dir.resolve("data").toString(),
+            "--validation-fraction",
+            "0.1",
+            "--train-chunks",
+            "8",
+            "--validation-chunks",
+            "2");
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  private static Dataset<Row> read(String path) {
+    return spark.read().format("tfrecord").schema(CriteoFormat.SCHEMA).load(path);
+  }
+
+  @Test
+  void etlSplitsEveryRowIntoGzipChunks() throws Exception {
+    long training = read(etl.training()).count();
+    long validation = read(etl.validation()).count();
+    assertThat(etl.malformed()).isZero();
+    assertThat(training + validation).isEqualTo(ROWS);
+    assertThat((double) validation / ROWS).isCloseTo(0.1, within(0.01));
+    try (var files = Files.list(dir.resolve("data/training"))) {
+      assertThat(files.map(Path::toString).filter(f -> f.endsWith(".tfrecord.gz"))).hasSize(8);
+    }
+    try (var files = Files.list(dir.resolve("data/validation"))) {
+      assertThat(files.map(Path::toString).filter(f -> f.endsWith(".tfrecord.gz"))).hasSize(2);
+    }
+  }
+
+  @Test
+  void explorationRunsTheReferenceQueriesOnTheView() {
+    Map<String, List<Row>> results =
+        CriteoExploration.run(spark, "--input", dir.resolve("raw").toString(), "--format", "tsv");
+    assertThat(results.get("first rows")).hasSize(5);
+    assertThat(results.get("row count").get(0).getLong(0)).isEqualTo(ROWS);
+    List<Row> labels = results.get("label distribution");
+    assertThat(labels).extracting(r -> r.getLong(0)).containsExactly(0L, 1L);
+    assertThat(labels.get(0).getLong(1) + labels.get(1).getLong(1)).isEqualTo(ROWS);
+    // C1 has 1460 values in Criteo, C3 millions: few of them repeat in 220,000 rows.
+    Row distinct = results.get("distinct values").get(0);
+    assertThat(distinct.getLong(0)).isBetween(1000L, 1460L);
+    assertThat(distinct.getLong(2)).isGreaterThan(distinct.getLong(0) * 10);
+    assertThat(distinct.getLong(5)).isLessThanOrEqualTo(24L);
+    List<Row> histogram = results.get("histogram of I1");
+    assertThat(histogram).hasSize(20);
+    long nonNull = spark.sql("SELECT COUNT(I1) FROM criteo").first().getLong(0);
+    assertThat(histogram.stream().mapToLong(r -> r.getLong(1)).sum())
+        .isCloseTo(nonNull, within(20L)); // heights are rounded doubles
+    List<Row> pairs = results.get("top C1, C2 pairs");
+    assertThat(pairs).hasSize(20);
+    Row top = pairs.get(0);
+    long direct =
+        spark
+            .sql(
+                "SELECT COUNT(*) FROM criteo WHERE C1 = '"
+                    + top.getString(0)
+                    + "' AND C2 = '"
+                    + top.getString(1)
+                    + "'")
+            .first()
+            .getLong(0);
+    assertThat(top.getLong(2)).isEqualTo(direct).isGreaterThanOrEqualTo(pairs.get(19).getLong(2));
+    // The same queries run on the ETL's TFRecords.
+    Map<String, List<Row>> converted =
+        CriteoExploration.run(spark, "--input", etl.training(), "--format", "tfrecord");
+    assertThat(converted.get("row count").get(0).getLong(0))
+        .isEqualTo(read(etl.training()).count());
+  }
+
+  @Test
+  void etlDropsAndCountsMalformedLinesOrFailsOnTheFirstWithItsContent() throws Exception {
+    Path raw = dir.resolve("malformed/day_0");
+    Files.createDirectories(raw.getParent());
+    SyntheticCriteo data = new SyntheticCriteo(1);
+    StringBuilder lines = new StringBuilder();
+    for (long id = 0; id < 30; id++) {
+      lines.append(CriteoFormat.format(data.row(id))).append('\n');
+    }
+    lines.append("1\tnot\tenough\n");
+    lines.append(CriteoFormat.format(data.row(30)).replaceFirst("^[01]", "x")).append('\n');
+    Files.writeString(raw, lines.toString());
+    CriteoEtl.Result dropped =
+        CriteoEtl.run(
+            spark,
+            "--input",
+            raw.toString(),
+            "--output",
+            dir.resolve("malformed/out").toString(),
+            "--train-chunks",
+            "2",
+            "--validation-chunks",
+            "1",
+            "--validation-fraction",
+            "0.2");
+    assertThat(dropped.malformed()).isEqualTo(2);
+    assertThat(dropped.samples())
+        .anySatisfy(s -> assertThat(s).contains("3 tab-separated fields instead of 40"))
+        .anySatisfy(s -> assertThat(s).contains("label 'x' is not 0 or 1"));
+    assertThat(read(dropped.training()).count() + read(dropped.validation()).count()).isEqualTo(30);
+
+    assertThatThrownBy(
+            () ->
+                CriteoEtl.run(
+                    spark,
+                    "--input",
+                    raw.toString(),
+                    "--output",
+                    dir.resolve("malformed/failed").toString(),
+                    "--malformed",
+                    "fail"))
+        .hasStackTraceContaining(
+            "day_0: Invalid Criteo line: 3 tab-separated fields instead of 40:"
+                + " '1\\tnot\\tenough'");
+  }
+
+  @Test
+  void jobsRefuseUnknownOrInvalidOptions() {
+    assertThatThrownBy(() -> CriteoEtl.run(spark, "--inptu", "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Invalid option: --inptu; usage: CriteoEtl --input GLOB");
+    assertThatThrownBy(
+            () -> CriteoTraining.run(spark, "--data", "d", "--model", "m", "--workers", "0"))
+        .hasMessage("Invalid --workers: 0; it must be >= 1");
+    assertThatThrownBy(() -> CriteoGenerator.run(spark, "--rows", "5"))
+        .hasMessageStartingWith("Missing option: --output; usage: CriteoGenerator");
+  }
+
+  @Test
+  void trainedModelComesWithinTwoPercentOfThePlantedOptimum() {
+    String data = dir.resolve("data").toString();
+    String model = dir.resolve("model").toString();
+    CriteoTraining.Result training =
+        CriteoTraining.run(
+            spark,
+            "--data",
+            data,
+            "--model",
+            model,
+            "--workers",
+            "2",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "512",
+            "--learning-rate",
+            "0.3",
+            "--initial-accumulator",
+            "0.1",
+            "--hash-buckets",
+            "262144",
+            "--eval-every",
+            "100",
+            "--eval-records",
+            "50000");
+    CriteoEvaluation.Result evaluation =
+        CriteoEvaluation.run(spark, "--data", data, "--model", model, "--planted-seed", "7");
+
+    List<double[]> curve = training.curve();
+    // The chief's first point: weights start at zero (log loss ln 2), but the other worker may
+    // already have applied a few asynchronous updates by the time the chief evaluates.
+    assertThat(curve.get(0)[2])
+        .isLessThanOrEqualTo(Math.log(2) + 1e-4)
+        .isGreaterThan(training.finalLogLoss() + 0.1);
+    assertThat(curve.size()).isGreaterThan(5);
+    // The chief evaluated the whole validation set; TFModel over the SavedModel agrees.
+    assertThat(evaluation.logLoss()).isCloseTo(training.finalLogLoss(), within(1e-3));
+    assertThat(evaluation.rows()).isEqualTo(read(etl.validation()).count());
+    assertThat(evaluation.logLoss()).isLessThan(1.02 * evaluation.optimum());
+  }
+}

@@ -1,0 +1,106 @@
+package org.sparktf.examples.mnist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the MNIST job through its main entry point on part of the shipped sample. */
+class MnistJobTest {
+  private static SparkSession spark;
+  @TempDir static Path out;
+
+  @BeforeAll
+  static void runTheJob() throws Exception {
+    // The job uses the active session (3 task slots: 1 PS + 2 workers) and leaves it running.
+    spark = SparkSession.builder().master("local[3]").appName("MnistJobTest").getOrCreate();
+    MnistJob.main(
+        new String[] {
+          "--output", out.toUri().toString(),
+          "--train-limit", "2000",
+          "--test-limit", "500",
+          "--epochs", "3"
+        });
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  @Test
+  void everyModeWritesPredictionsWellAboveChance() {
+    for (String mode : MnistOptions.MODES) {
+      Dataset<Row> predictions =
+          spark.read().parquet(out.resolve("predictions/" + mode).toString());
+      List<Row> rows = predictions.select("label", "prediction").collectAsList();
+      assertThat(rows).as(mode).hasSize(500);
+      long right = rows.stream().filter(r -> r.getLong(0) == r.getLong(1)).count();
+      // Chance is 10%; 2,000 images and 3 epochs reach about 85%.
+      assertThat(right / 500.0).as(mode + " accuracy").isGreaterThan(0.6);
+    }
+  }
+
+  @Test
+  void everyModeLeavesASavedModelCheckpointsAndTensorBoardEvents() throws IOException {
+    for (String mode : MnistOptions.MODES) {
+      Path model = out.resolve("models/" + mode);
+      assertThat(model.resolve("export/saved_model.pb")).as(mode).isRegularFile();
+      assertThat(model.resolve("export/variables")).as(mode).isDirectory();
+      assertThat(model.resolve("checkpoints/latest")).as(mode).isRegularFile();
+      try (Stream<Path> files = Files.list(model)) {
+        assertThat(files.map(f -> f.getFileName().toString()))
+            .as(mode)
+            .anyMatch(name -> name.startsWith("events.out.tfevents."));
+      }
+    }
+    assertThat(out.resolve("models/pipeline/pipeline-model/metadata")).isDirectory();
+  }
+
+  @Test
+  void theDataSetupWritesTFRecordsAndParquetWithTheSameRows() {
+    Dataset<Row> records = spark.read().format("tfrecord").load(out + "/data/train/tfrecord");
+    assertThat(records.count()).isEqualTo(2000);
+    assertThat(records.schema().simpleString())
+        .isEqualTo("struct<image:array<float>,label:bigint>");
+    Dataset<Row> parquet = spark.read().parquet(out + "/data/train/parquet");
+    assertThat(parquet.except(records.select("label", "image")).count()).isZero();
+    assertThat(spark.read().parquet(out + "/data/test/parquet").count()).isEqualTo(500);
+    assertThat(out.resolve("data/train/tfrecord").toFile().list())
+        .filteredOn(name -> name.endsWith(".tfrecord.gz"))
+        .hasSize(4);
+  }
+
+  @Test
+  void badOptionsAndMissingDataFailWithTheFix() {
+    assertThatThrownBy(() -> MnistOptions.parse("--modes", "spark,keras"))
+        .hasMessage(
+            "Invalid mode: 'keras'; expected a comma-separated list of [spark, tensorflow,"
+                + " pipeline]");
+    assertThatThrownBy(() -> MnistOptions.parse("--num-ps", "3"))
+        .hasMessageStartingWith("Invalid --num-ps: 3; it must be smaller than --cluster-size 3");
+    assertThatThrownBy(() -> MnistOptions.parse("--epochs", "two"))
+        .hasMessage("Invalid value for --epochs: 'two' is not a number");
+    assertThatThrownBy(
+            () -> MnistData.load(spark, out.resolve("nowhere").toUri().toString(), "train", 0))
+        .hasMessageContaining("neither train-images-idx3-ubyte.gz nor train-images-idx3-ubyte")
+        .hasMessageContaining("docs/examples/mnist.md");
+    assertThatThrownBy(() -> MnistJob.main(new String[] {"--output", out.toString()}))
+        .hasMessageStartingWith("Invalid --output: ")
+        .hasMessageEndingWith(
+            "models/spark already exists; pass a new output directory or delete the old one");
+  }
+}
