@@ -8,6 +8,8 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sparktf.core.internal.StepRateMeter;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
@@ -44,10 +46,15 @@ import org.tensorflow.types.TInt64;
  *
  * <p>Build it after the model and before any other variable, so the optimizer trains exactly the
  * model's variables. It adds an int64 {@code global_step} variable on the first parameter server.
+ *
+ * <p>Every worker calls {@link #finish} after its last step, before the chief writes its final
+ * checkpoint or export: otherwise a chief that runs ahead would save the model without the updates
+ * the other workers are still making.
  */
 public final class ReplicatedTraining {
   private static final Pattern JOB = Pattern.compile("/job:([^/]+)");
   private static final Pattern TASK = Pattern.compile("/task:(\\d+)");
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicatedTraining.class);
 
   private final NodeContext ctx;
   private final boolean synchronous;
@@ -67,6 +74,11 @@ public final class ReplicatedTraining {
   private int summaryEvery;
   private long lastSummaryStep = -1;
   private final StepRateMeter stepRate = new StepRateMeter();
+  // Workers other than the chief enqueue their task index here when they finish; null when the
+  // variables are not shared (no parameter server) or there is a single worker.
+  private Op reportFinished;
+  private Placeholder<TInt64> finishedTask;
+  private Operand<TInt64> awaitFinished;
 
   private ReplicatedTraining(
       NodeContext ctx,
@@ -89,6 +101,9 @@ public final class ReplicatedTraining {
       Op apply = optimizer.applyGradients(gradients, "replicated_apply");
       applyAndCount =
           tf.withControlDependencies(List.of(apply)).assignAdd(globalStep, tf.constant(1L));
+    }
+    if (ctx.numPs() > 0 && ctx.numWorkers() > 1) {
+      buildFinishQueue(tf);
     }
   }
 
@@ -213,6 +228,77 @@ public final class ReplicatedTraining {
       throw e;
     }
     return currentStep;
+  }
+
+  /**
+   * Ends training on this worker and returns the global step. A worker other than the chief reports
+   * that it has made its last update; the chief waits until every other worker has, so the
+   * checkpoint and export it writes next hold all their updates. Every worker must call it once,
+   * also one that ran no step. When {@code timeout} passes first the chief logs which workers are
+   * missing and goes on: a late worker then loses only its last updates.
+   */
+  public long finish(Session session, Duration timeout) {
+    if (reportFinished != null) {
+      if (ctx.isChief()) {
+        awaitOtherWorkers(session, timeout);
+      } else {
+        try (TInt64 task = TInt64.scalarOf(ctx.taskIndex())) {
+          session.runner().feed(finishedTask, task).addTarget(reportFinished).run();
+        }
+      }
+    }
+    try (TInt64 step = (TInt64) session.runner().fetch(readStep).run().get(0)) {
+      currentStep = step.getLong();
+    }
+    return currentStep;
+  }
+
+  private void awaitOtherWorkers(Session session, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    java.util.Set<Long> finished = new java.util.TreeSet<>();
+    while (finished.size() < ctx.numWorkers() - 1) {
+      long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      RunOptions options = RunOptions.newBuilder().setTimeoutInMs(left).build();
+      try (TInt64 task =
+          (TInt64) session.runner().setOptions(options).fetch(awaitFinished).run().get(0)) {
+        finished.add(task.getLong());
+      } catch (RuntimeException e) {
+        String message = String.valueOf(e.getMessage());
+        if (!message.contains("Deadline Exceeded") && !message.contains("Timed out")) {
+          throw e;
+        }
+        java.util.List<Long> missing = new ArrayList<>();
+        for (long w = 1; w < ctx.numWorkers(); w++) {
+          if (!finished.contains(w)) {
+            missing.add(w);
+          }
+        }
+        LOG.warn(
+            "The chief waited {} s for the other workers to finish; workers {} had not, so their"
+                + " last updates may be missing from the final checkpoint",
+            timeout.toSeconds(),
+            missing);
+        return;
+      }
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void buildFinishQueue(Ops tf) {
+    Ops onPs = tf.withDevice(ctx.variableDevice(0));
+    FifoQueue finished =
+        onPs.io.fifoQueue(
+            List.of(TInt64.class),
+            FifoQueue.shapes(Shape.scalar()),
+            FifoQueue.sharedName("sparktf_finished_workers"));
+    finishedTask =
+        tf.withDevice(ctx.localDevice())
+            .withName("sparktf_finished_task")
+            .placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+    reportFinished = onPs.io.queueEnqueue(finished, List.of(finishedTask));
+    awaitFinished =
+        (Operand<TInt64>)
+            (Operand) onPs.io.queueDequeue(finished, List.of(TInt64.class)).components().get(0);
   }
 
   private boolean summarizing() {

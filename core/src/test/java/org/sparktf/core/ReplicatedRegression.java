@@ -59,6 +59,7 @@ final class ReplicatedRegression implements NodeFunction {
             globalStep = training.step(session, Map.of(x, xt, y, yt));
           }
         }
+        training.finish(session, Duration.ofSeconds(60));
         try (var result = session.runner().fetch(w).fetch(b).run()) {
           LinearRegressionNode.write(
               ctx,

@@ -97,6 +97,23 @@ class ReplicatedTrainingTest {
   }
 
   @Test
+  void theChiefFinishesOnlyAfterTheOtherWorkersSoItsCheckpointHoldsAllTheirUpdates()
+      throws Exception {
+    train(new FinishingWorkers(STEPS, Duration.ofMinutes(2), false));
+    // Worker 1 starts only once the chief made all its steps; the chief waited for its 150 more.
+    assertThat(Files.readString(dir.resolve("chief.txt")).trim()).isEqualTo("" + 2 * STEPS);
+    assertThat(Files.readString(dir.resolve("worker-1.txt")).trim()).isEqualTo("" + 2 * STEPS);
+  }
+
+  @Test
+  void aChiefWhoseWorkersDoNotFinishInTimeGoesOnWithItsOwnUpdates() throws Exception {
+    train(new FinishingWorkers(STEPS, Duration.ofSeconds(2), true));
+    // Worker 1 starts only after the chief's finish gave up waiting for it.
+    assertThat(Files.readString(dir.resolve("chief.txt")).trim()).isEqualTo("" + STEPS);
+    assertThat(Files.readString(dir.resolve("worker-1.txt")).trim()).isEqualTo("" + 2 * STEPS);
+  }
+
+  @Test
   void aSynchronousWorkerThatStopsEarlyFailsTheOthersInsteadOfHanging() {
     assertThatThrownBy(() -> train(new UnevenSync()))
         .isInstanceOf(TFClusterException.class)

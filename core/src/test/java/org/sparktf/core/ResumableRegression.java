@@ -84,6 +84,7 @@ final class ResumableRegression implements NodeFunction {
             LockSupport.parkNanos(200_000_000L);
           }
         }
+        step = training.finish(session, Duration.ofSeconds(90));
         if (ctx.isChief()) {
           checkpoints.save(ctx, session, step);
           float[][] heldOut = samples(new Random(99), 2000);

@@ -112,6 +112,7 @@ public final class EstimatorNode implements NodeFunction {
         } else {
           step = trainOnRecords(ctx, session, training, placeholders, label, checkpoints, step);
         }
+        step = training.finish(session, Duration.ofMinutes(10));
         if (ctx.isChief()) {
           checkpoints.save(ctx, session, step);
         }

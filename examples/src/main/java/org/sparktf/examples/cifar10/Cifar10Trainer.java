@@ -103,6 +103,7 @@ final class Cifar10Trainer implements NodeFunction {
             feed.terminate();
           }
         }
+        step = training.finish(session, Duration.ofMinutes(10));
         if (ctx.isChief()) {
           checkpoints.save(ctx, session, step);
         }

@@ -24,15 +24,12 @@ import org.sparktf.core.SavedModels;
 import org.sparktf.core.TFRecordBatches;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.framework.optimizers.AdaGrad;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
@@ -104,18 +101,12 @@ final class CriteoNode implements NodeFunction {
                   new AdaGrad(graph, settings.learningRate(), settings.initialAccumulator()),
                   meanLoss)
               .summaries(meanLoss, 100);
-      // Built after the training, so the optimizer leaves it alone: workers count themselves done.
-      Ops onPs = tf.withDevice(ctx.variableDevice(0));
-      Variable<TInt64> done = onPs.withName("workers_done").variable(onPs.constant(0L));
-      Op markDone = onPs.assignAdd(done, onPs.constant(1L));
-      Op resetDone = onPs.assign(done, onPs.constant(0L));
       Checkpoints checkpoints = Checkpoints.every(settings.checkpointEvery(), 0, 3);
       List<TString> validation = new ArrayList<>();
       try (Session session = ctx.session(graph)) {
         step = training.begin(session, WAIT);
         Evaluation evaluation = null;
         if (ctx.isChief()) {
-          session.run(resetDone); // a restored checkpoint carries the last run's count
           readValidation(ctx, validation);
           evaluation = new Evaluation(ctx, session, records, sumLoss, validation);
           evaluation.at(step);
@@ -142,9 +133,9 @@ final class CriteoNode implements NodeFunction {
             }
           }
         }
-        session.run(markDone);
+        // The chief waits here for the other workers, so it evaluates and saves all their updates.
+        step = training.finish(session, WAIT);
         if (evaluation != null) {
-          step = awaitWorkers(ctx, session, done, training.globalStep());
           evaluation.at(step);
           checkpoints.save(ctx, session, step);
         }
@@ -186,27 +177,6 @@ final class CriteoNode implements NodeFunction {
     if (read == 0) {
       throw new IllegalArgumentException(
           "Cannot evaluate: " + dir + " holds no validation records; run CriteoEtl first");
-    }
-  }
-
-  /** The chief waits until every worker finished its epochs; returns the final global step. */
-  private static long awaitWorkers(
-      NodeContext ctx, Session session, Variable<TInt64> done, Variable<TInt64> globalStep)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try (Result result = session.runner().fetch(done).fetch(globalStep).run()) {
-        if (((TInt64) result.get(0)).getLong() >= ctx.numWorkers()) {
-          return ((TInt64) result.get(1)).getLong();
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "Cannot finish training: not every worker finished its epochs within "
-                + WAIT.toMinutes()
-                + " min");
-      }
-      Thread.sleep(200);
     }
   }
 

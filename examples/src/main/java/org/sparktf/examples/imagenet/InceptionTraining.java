@@ -103,6 +103,7 @@ final class InceptionTraining implements NodeFunction {
             checkpoints.maybeSave(ctx, session, step);
           }
         }
+        step = training.finish(session, Duration.ofMinutes(10));
         if (ctx.isChief()) {
           checkpoints.save(ctx, session, step);
         }

@@ -113,6 +113,7 @@ final class MnistTraining implements NodeFunction {
             ctx.inputMode() == InputMode.SPARK
                 ? trainOnFeed(ctx, session, training, checkpoints, image, label, step)
                 : trainOnRecords(ctx, session, training, checkpoints, serialized, step);
+        step = training.finish(session, WAIT_FOR_CHIEF);
         if (ctx.isChief()) {
           checkpoints.save(ctx, session, step);
         }
