@@ -77,6 +77,7 @@ public class TFEstimator extends Estimator<TFModel> implements TFModelParams, ML
   private final FloatParam learningRate;
   private final BooleanParam syncReplicas;
   private final LongParam feedTimeout;
+  private final Param<String> nodeJavaOptions;
   private final LongParam checkpointInterval;
   private final LongParam seed;
   private final Param<String> inputMode;
@@ -179,6 +180,14 @@ public class TFEstimator extends Estimator<TFModel> implements TFModelParams, ML
             "feedTimeout",
             "Seconds a feeding task waits for a worker. Default: 600.",
             ParamValidators.gtEq(1));
+    this.nodeJavaOptions =
+        new Param<>(
+            this,
+            "nodeJavaOptions",
+            "JVM options of the TensorFlow node processes, separated by spaces, each starting with"
+                + " '-' (heap: -Xmx; the executor's memoryOverhead must cover it). Default:"
+                + " \"-Xmx1g\".",
+            (scala.Function1<String, Object>) TFEstimator::validJavaOptions);
     this.checkpointInterval =
         new LongParam(
             this,
@@ -216,6 +225,7 @@ public class TFEstimator extends Estimator<TFModel> implements TFModelParams, ML
     setDefault(learningRate, 0.01f);
     setDefault(syncReplicas, false);
     setDefault(feedTimeout, 600L);
+    setDefault(nodeJavaOptions, "-Xmx1g");
     setDefault(checkpointInterval, 1000L);
     setDefault(seed, 42L);
     setDefault(inputMode, "SPARK");
@@ -309,6 +319,10 @@ public class TFEstimator extends Estimator<TFModel> implements TFModelParams, ML
 
   public LongParam feedTimeout() {
     return feedTimeout;
+  }
+
+  public Param<String> nodeJavaOptions() {
+    return nodeJavaOptions;
   }
 
   public LongParam checkpointInterval() {
@@ -414,6 +428,12 @@ public class TFEstimator extends Estimator<TFModel> implements TFModelParams, ML
 
   public TFEstimator setFeedTimeout(long seconds) {
     set(feedTimeout, seconds);
+    return this;
+  }
+
+  /** JVM options of the node processes, e.g. "-Xmx4g -XX:+UseG1GC". */
+  public TFEstimator setNodeJavaOptions(String options) {
+    set(nodeJavaOptions, options);
     return this;
   }
 
@@ -571,6 +591,7 @@ public class TFEstimator extends Estimator<TFModel> implements TFModelParams, ML
             .inputMode(mode)
             .modelDir(getOrDefault(modelDir))
             .feedTimeout(java.time.Duration.ofSeconds((Long) getOrDefault(feedTimeout)))
+            .nodeJavaOptions(getOrDefault(nodeJavaOptions).trim().split("\\s+"))
             .run(new EstimatorNode(config))) {
       if (mode == InputMode.SPARK) {
         cluster.train(selected, config.epochs);
@@ -585,6 +606,12 @@ public class TFEstimator extends Estimator<TFModel> implements TFModelParams, ML
             .setOutputMapping(getOutputMapping())
             .setBatchSize(getBatchSize());
     return model.setParent(this);
+  }
+
+  private static boolean validJavaOptions(String options) {
+    String trimmed = options == null ? "" : options.trim();
+    return !trimmed.isEmpty()
+        && java.util.Arrays.stream(trimmed.split("\\s+")).allMatch(o -> o.startsWith("-"));
   }
 
   @Override

@@ -60,6 +60,15 @@ class TFEstimatorTest {
             tf.math.argMax(logits, tf.constant(1))));
   }
 
+  /** The classifier, on nodes that must have been started with the test's JVM option. */
+  static ModelOutputs classifierOnConfiguredNodes(ModelBuilder model) {
+    if (model.training() && !"seen".equals(System.getProperty("sparktf.test.nodeOptions"))) {
+      throw new IllegalStateException(
+          "Cannot train: the node JVM lacks -Dsparktf.test.nodeOptions");
+    }
+    return classifier(model);
+  }
+
   /** Four raw columns; the label is 1 when a + 2b > 0. */
   private static Dataset<Row> data(long seed) {
     return spark
@@ -73,7 +82,12 @@ class TFEstimatorTest {
   }
 
   private TFEstimator estimator(String name, int clusterSize, int numPs) {
-    return new TFEstimator(TFEstimatorTest::classifier)
+    return estimator(name, clusterSize, numPs, TFEstimatorTest::classifier);
+  }
+
+  private TFEstimator estimator(
+      String name, int clusterSize, int numPs, org.sparktf.ml.model.ModelFunction model) {
+    return new TFEstimator(model)
         .setInputMapping(Map.of("features", "features"))
         .setOutputMapping(Map.of("class", "prediction", "probabilities", "probability"))
         .setLabelCol("label")
@@ -105,8 +119,10 @@ class TFEstimatorTest {
       throws Exception {
     Dataset<Row> train = data(1).cache();
     Dataset<Row> test = data(100);
-    PipelineModel distributed =
-        new Pipeline().setStages(stages(estimator("dist", 3, 1))).fit(train);
+    TFEstimator onNodes =
+        estimator("dist", 3, 1, TFEstimatorTest::classifierOnConfiguredNodes)
+            .setNodeJavaOptions("-Xmx512m -Dsparktf.test.nodeOptions=seen");
+    PipelineModel distributed = new Pipeline().setStages(stages(onNodes)).fit(train);
     PipelineModel local = new Pipeline().setStages(stages(estimator("local", 1, 0))).fit(train);
     double distributedAccuracy = accuracy(distributed.transform(test));
     double localAccuracy = accuracy(local.transform(test));
@@ -168,6 +184,8 @@ class TFEstimatorTest {
             () -> e.setBatchSize(0),
             () -> e.setLearningRate(0f),
             () -> e.setFeedTimeout(0),
+            () -> e.setNodeJavaOptions("Xmx2g"),
+            () -> e.setNodeJavaOptions(" "),
             () -> e.setCheckpointInterval(0),
             () -> e.setOptimizer("lbfgs"),
             () -> e.setInputMode("PANDAS"),
@@ -185,6 +203,8 @@ class TFEstimatorTest {
             "batchSize",
             "learningRate",
             "feedTimeout",
+            "nodeJavaOptions",
+            "nodeJavaOptions",
             "checkpointInterval",
             "optimizer",
             "inputMode",
@@ -202,6 +222,8 @@ class TFEstimatorTest {
       assertThat(param.doc()).as(param.name()).containsPattern("Default: [^ ].*\\.$");
     }
     assertThat(e.getOrDefault(e.inputMode())).isEqualTo("SPARK");
+    assertThat(e.setNodeJavaOptions(" -Xmx512m  -Da=b ").getOrDefault(e.nodeJavaOptions()))
+        .isEqualTo(" -Xmx512m  -Da=b ");
   }
 
   @Test

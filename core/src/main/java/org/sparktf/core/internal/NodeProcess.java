@@ -183,7 +183,10 @@ final class NodeProcess {
       }
       NodeRegistry.remove(spec.clusterId, spec.index);
     }
-    if (exitCode != 0) {
+    if (exitCode == NodeMain.EXIT_STOPPED) {
+      // The driver stopped a node still running its function: close(), or another node failed.
+      LOG.info("TensorFlow node {} was stopped by the driver", spec.describe());
+    } else if (exitCode != 0) {
       LOG.warn("TensorFlow node {} exited with code {}", spec.describe(), exitCode);
     }
     reportExit(exitCode);
