@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -211,8 +213,7 @@ public final class ReplicatedTraining {
         currentStep = step.getLong();
       }
     } catch (RuntimeException e) {
-      String message = String.valueOf(e.getMessage());
-      if (message.contains("Deadline Exceeded") || message.contains("Timed out")) {
+      if (timedOut(e)) {
         throw new IllegalStateException(
             "Cannot finish synchronous step "
                 + (currentStep + 1)
@@ -255,7 +256,7 @@ public final class ReplicatedTraining {
 
   private void awaitOtherWorkers(Session session, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    java.util.Set<Long> finished = new java.util.TreeSet<>();
+    Set<Long> finished = new TreeSet<>();
     while (finished.size() < ctx.numWorkers() - 1) {
       long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
       RunOptions options = RunOptions.newBuilder().setTimeoutInMs(left).build();
@@ -263,11 +264,10 @@ public final class ReplicatedTraining {
           (TInt64) session.runner().setOptions(options).fetch(awaitFinished).run().get(0)) {
         finished.add(task.getLong());
       } catch (RuntimeException e) {
-        String message = String.valueOf(e.getMessage());
-        if (!message.contains("Deadline Exceeded") && !message.contains("Timed out")) {
+        if (!timedOut(e)) {
           throw e;
         }
-        java.util.List<Long> missing = new ArrayList<>();
+        List<Long> missing = new ArrayList<>();
         for (long w = 1; w < ctx.numWorkers(); w++) {
           if (!finished.contains(w)) {
             missing.add(w);
@@ -286,11 +286,7 @@ public final class ReplicatedTraining {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void buildFinishQueue(Ops tf) {
     Ops onPs = tf.withDevice(ctx.variableDevice(0));
-    FifoQueue finished =
-        onPs.io.fifoQueue(
-            List.of(TInt64.class),
-            FifoQueue.shapes(Shape.scalar()),
-            FifoQueue.sharedName("sparktf_finished_workers"));
+    FifoQueue finished = scalarQueue(onPs, "sparktf_finished_workers");
     finishedTask =
         tf.withDevice(ctx.localDevice())
             .withName("sparktf_finished_task")
@@ -360,11 +356,7 @@ public final class ReplicatedTraining {
       chiefRelease.add(tf.train.accumulatorSetGlobalStep(accumulator.handle(), chiefUpdate));
     }
     Ops onPs = tf.withDevice(ctx.variableDevice(0));
-    FifoQueue tokens =
-        onPs.io.fifoQueue(
-            List.of(TInt64.class),
-            FifoQueue.shapes(Shape.scalar()),
-            FifoQueue.sharedName("sparktf_sync_tokens"));
+    FifoQueue tokens = scalarQueue(onPs, "sparktf_sync_tokens");
     if (workers > 1) {
       Operand<TInt64> release = tf.fill(tf.constant(new int[] {workers - 1}), chiefUpdate);
       chiefRelease.add(onPs.io.queueEnqueueMany(tokens, List.of(release)));
@@ -372,6 +364,18 @@ public final class ReplicatedTraining {
     awaitToken =
         (Operand<TInt64>)
             (Operand) onPs.io.queueDequeue(tokens, List.of(TInt64.class)).components().get(0);
+  }
+
+  /** A queue of int64 scalars that every worker's session shares by name. */
+  private static FifoQueue scalarQueue(Ops onDevice, String sharedName) {
+    return onDevice.io.fifoQueue(
+        List.of(TInt64.class), FifoQueue.shapes(Shape.scalar()), FifoQueue.sharedName(sharedName));
+  }
+
+  /** Whether a session run failed because its RunOptions timeout passed. */
+  private static boolean timedOut(RuntimeException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.contains("Deadline Exceeded") || message.contains("Timed out");
   }
 
   private static DeviceSpec deviceOf(GraphOperation op) {
