@@ -17,6 +17,18 @@ import org.junit.jupiter.api.Test;
 class ControlChannelTest {
   private static final byte[] SECRET = ControlChannel.newSecret();
 
+  /** Accepts one client on a helper thread, with the test's secret. */
+  private static CompletableFuture<ControlChannel> acceptAsync(ServerSocket server) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return ControlChannel.accept(server.accept(), SECRET, 5000);
+          } catch (IOException e) {
+            throw new RuntimeException(e);
+          }
+        });
+  }
+
   @Test
   void peersWithTheSameSecretExchangeMessages() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -46,14 +58,15 @@ class ControlChannelTest {
   void aClientWithTheWrongSecretIsRejected() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<Void> serverSide =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  ControlChannel.accept(server.accept(), SECRET, 5000).close();
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+          acceptAsync(server)
+              .thenAccept(
+                  channel -> {
+                    try {
+                      channel.close();
+                    } catch (IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  });
       // The client checks the server first: a server without our secret is refused by the client.
       assertThatThrownBy(
               () ->
@@ -69,15 +82,7 @@ class ControlChannelTest {
   @Test
   void aClientThatSkipsTheHandshakeIsRejected() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<ControlChannel> serverSide =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return ControlChannel.accept(server.accept(), SECRET, 5000);
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server);
       try (Socket raw = new Socket("127.0.0.1", server.getLocalPort())) {
         DataOutputStream out = new DataOutputStream(raw.getOutputStream());
         byte[] json = "{\"type\":\"register\",\"index\":0}".getBytes("UTF-8");
@@ -93,15 +98,7 @@ class ControlChannelTest {
   @Test
   void oversizedMessagesAreRefusedBeforeAllocation() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<ControlChannel> serverSide =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return ControlChannel.accept(server.accept(), SECRET, 5000);
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server);
       try (Socket raw = new Socket("127.0.0.1", server.getLocalPort())) {
         DataOutputStream out = new DataOutputStream(raw.getOutputStream());
         out.writeInt(Integer.MAX_VALUE);
