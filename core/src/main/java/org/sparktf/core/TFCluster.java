@@ -26,13 +26,13 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparktf.core.columnar.FeedSchema;
 import org.sparktf.core.internal.ClusterLayout;
 import org.sparktf.core.internal.CoreErrors;
 import org.sparktf.core.internal.NodeAddress;
 import org.sparktf.core.internal.NodeLauncher;
 import org.sparktf.core.internal.SlotCounter;
 import org.sparktf.core.internal.feed.FeedPlan;
-import org.sparktf.core.internal.feed.FeedSchema;
 import org.sparktf.core.internal.feed.PartitionFeeder;
 
 /**

@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.sparktf.datasource.tfrecord.internal.TFRecordFrameReader;
+import org.sparktf.tfrecord.io.TFRecordFrameReader;
 import org.tensorflow.proto.Event;
 
 /** Reads TensorBoard event files back as Event records, checking every frame's CRCs. */

@@ -11,8 +11,8 @@ import org.apache.hadoop.mapreduce.RecordReader;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
 import org.apache.hadoop.mapreduce.lib.input.FileSplit;
-import org.sparktf.datasource.tfrecord.internal.TFRecordCompression;
-import org.sparktf.datasource.tfrecord.internal.TFRecordFrameReader;
+import org.sparktf.tfrecord.io.TFRecordCompression;
+import org.sparktf.tfrecord.io.TFRecordFrameReader;
 
 /**
  * Reads TFRecord files as {@code (record bytes, null)} pairs, like tensorflow-hadoop's {@code

@@ -10,8 +10,8 @@ import org.apache.hadoop.io.compress.GzipCodec;
 import org.apache.hadoop.mapreduce.RecordWriter;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
-import org.sparktf.datasource.tfrecord.internal.TFRecordCompression;
-import org.sparktf.datasource.tfrecord.internal.TFRecordFrameWriter;
+import org.sparktf.tfrecord.io.TFRecordCompression;
+import org.sparktf.tfrecord.io.TFRecordFrameWriter;
 
 /**
  * Writes {@code (record bytes, ignored)} pairs as TFRecord files, byte-compatible with

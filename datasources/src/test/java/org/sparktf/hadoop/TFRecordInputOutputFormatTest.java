@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparktf.datasource.tfrecord.internal.TFRecordFrameWriter;
+import org.sparktf.tfrecord.io.TFRecordFrameWriter;
 import org.tensorflow.hadoop.io.TFRecordFileInputFormat;
 import org.tensorflow.hadoop.io.TFRecordFileOutputFormat;
 import scala.Tuple2;

@@ -30,7 +30,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.sparktf.core.InputMode;
 import org.sparktf.core.TFCluster;
-import org.sparktf.core.internal.feed.FeedSchema;
+import org.sparktf.core.columnar.FeedSchema;
 import org.sparktf.ml.internal.EstimatorNode;
 import org.sparktf.ml.internal.SavedModelSignature;
 import org.sparktf.ml.model.ModelBuilder;

@@ -32,7 +32,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.sparktf.core.internal.feed.FeedSchema;
+import org.sparktf.core.columnar.FeedSchema;
 import org.sparktf.ml.internal.SavedModelCache;
 import org.sparktf.ml.internal.SavedModelSignature;
 import org.tensorflow.SavedModelBundle;

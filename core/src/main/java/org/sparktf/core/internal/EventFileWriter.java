@@ -8,7 +8,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparktf.core.SummaryWriter;
-import org.sparktf.datasource.tfrecord.internal.TFRecordFrameWriter;
+import org.sparktf.tfrecord.io.TFRecordFrameWriter;
 import org.tensorflow.proto.Event;
 import org.tensorflow.proto.Summary;
 

@@ -4,9 +4,8 @@ import java.io.Serializable;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.sparktf.datasource.tfrecord.internal.TFRecordCompression;
 import org.sparktf.datasource.tfrecord.internal.TFRecordErrors;
-import org.sparktf.datasource.tfrecord.internal.TFRecordType;
+import org.sparktf.tfrecord.io.TFRecordCompression;
 
 /**
  * The options of the {@code tfrecord} data source, parsed and validated once when a read or write

@@ -9,10 +9,9 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
 import org.apache.spark.sql.types.StructType;
-import org.sparktf.datasource.tfrecord.internal.TFRecordCompression;
 import org.sparktf.datasource.tfrecord.internal.TFRecordEncoder;
-import org.sparktf.datasource.tfrecord.internal.TFRecordFrameWriter;
-import org.sparktf.datasource.tfrecord.internal.TFRecordType;
+import org.sparktf.tfrecord.io.TFRecordCompression;
+import org.sparktf.tfrecord.io.TFRecordFrameWriter;
 
 /**
  * Creates one writer per output file of a task. Spark's commit protocol stages these files and

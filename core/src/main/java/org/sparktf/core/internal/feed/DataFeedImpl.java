@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.sparktf.core.DataFeed;
 import org.sparktf.core.FeedBatch;
 import org.sparktf.core.TFClusterException;
+import org.sparktf.core.columnar.ColumnBatch;
 
 /**
  * The worker's end of the feed: a bounded queue of frames that connection threads fill and the node
@@ -94,14 +95,14 @@ final class DataFeedImpl implements DataFeed {
         pendingOffset = 0;
         idleSince = System.nanoTime();
       }
-      int take = Math.min(maxRows - have, pending.data.rows - pendingOffset);
+      int take = Math.min(maxRows - have, pending.data.rows() - pendingOffset);
       ColumnBatch part =
-          take == pending.data.rows
+          take == pending.data.rows()
               ? pending.data
               : pending.data.slice(pendingOffset, pendingOffset + take);
       Chunk source = pending;
       pendingOffset += take;
-      if (pendingOffset == pending.data.rows) {
+      if (pendingOffset == pending.data.rows()) {
         pending = null;
       }
       if (source.origin != null) {
@@ -112,19 +113,11 @@ final class DataFeedImpl implements DataFeed {
       have += take;
     }
     if (parts.isEmpty()) {
-      return new ColumnBatch(0, emptyColumns());
+      return ColumnBatch.empty(lastColumns);
     }
     ColumnBatch batch = ColumnBatch.concat(parts);
     lastColumns = batch.columns();
     return batch;
-  }
-
-  private List<ColumnBatch.Column> emptyColumns() {
-    List<ColumnBatch.Column> columns = new ArrayList<>();
-    for (String name : lastColumns) {
-      columns.add(new ColumnBatch.Column(name, ColumnBatch.Kind.FLOAT32, true, 1, new float[0]));
-    }
-    return columns;
   }
 
   private Chunk poll() {
@@ -160,7 +153,7 @@ final class DataFeedImpl implements DataFeed {
     private boolean responded;
 
     InferenceBatch(ColumnBatch rows, FeedServer.Connection origin) {
-      super(rows.rows, rows.columns);
+      super(rows);
       this.origin = origin;
     }
 
@@ -169,7 +162,7 @@ final class DataFeedImpl implements DataFeed {
       if (responded) {
         throw new IllegalStateException("Cannot respond: this batch already has its results");
       }
-      origin.sendResults(outputs, rows);
+      origin.sendResults(outputs, rows());
       responded = true;
     }
   }

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.sparktf.core.columnar.FeedSchema;
 
 /**
  * What a feeding task needs: the workers' feed endpoints, the cluster secret and the fed columns.

@@ -11,6 +11,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Map;
 import org.sparktf.core.DataFeed;
+import org.sparktf.core.columnar.ColumnBatch;
+import org.sparktf.core.columnar.ColumnBatchDecoder;
+import org.sparktf.core.columnar.TensorFrames;
 import org.sparktf.core.internal.ControlChannel;
 import org.tensorflow.Tensor;
 

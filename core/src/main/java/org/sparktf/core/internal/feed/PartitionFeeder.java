@@ -14,6 +14,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.sparktf.core.TFClusterException;
+import org.sparktf.core.columnar.ColumnBatchEncoder;
+import org.sparktf.core.columnar.TensorFrames;
 import org.sparktf.core.internal.ControlChannel;
 
 /** A feeding task's side of the feed: streams one partition to one worker. */

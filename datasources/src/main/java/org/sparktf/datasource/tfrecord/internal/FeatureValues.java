@@ -1,6 +1,7 @@
 package org.sparktf.datasource.tfrecord.internal;
 
 import java.util.Arrays;
+import org.sparktf.tfrecord.io.LittleEndian;
 
 /**
  * The values of one {@code tf.train.Feature}, parsed into reused scratch arrays: longs, floats, or
@@ -85,7 +86,7 @@ final class FeatureValues {
       materializeFloats();
       ensure(count + n);
       for (int i = 0; i < n; i++) {
-        floats[count++] = Float.intBitsToFloat(TFRecordCrc.readIntLE(r.buf, r.pos + 4 * i));
+        floats[count++] = Float.intBitsToFloat(LittleEndian.readIntLE(r.buf, r.pos + 4 * i));
       }
       r.pos = end;
     } else {
@@ -141,7 +142,7 @@ final class FeatureValues {
       floats = new float[Math.max(n, floats.length * 2)];
     }
     for (int i = 0; i < n; i++) {
-      floats[i] = Float.intBitsToFloat(TFRecordCrc.readIntLE(buf, packedFloats + 4 * i));
+      floats[i] = Float.intBitsToFloat(LittleEndian.readIntLE(buf, packedFloats + 4 * i));
     }
     packedFloats = -1;
   }

@@ -3,6 +3,7 @@ package org.sparktf.datasource.tfrecord.internal;
 import java.util.Arrays;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparktf.tfrecord.io.LittleEndian;
 
 /**
  * Writes protobuf wire format into one growable buffer. A nested message reserves one length byte
@@ -69,7 +70,7 @@ final class ProtoWriter {
 
   void fixed32(int value) {
     ensure(4);
-    TFRecordCrc.writeIntLE(buf, pos, value);
+    LittleEndian.writeIntLE(buf, pos, value);
     pos += 4;
   }
 

@@ -9,6 +9,7 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.sparktf.datasource.tfrecord.TFRecordType;
 import org.sparktf.datasource.tfrecord.internal.ColumnShape.Shape;
 
 /**

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.IntegerType;
 import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StructType;
+import org.sparktf.datasource.tfrecord.TFRecordType;
 import org.sparktf.datasource.tfrecord.internal.ColumnShape.Shape;
 
 /**

@@ -10,6 +10,9 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.sparktf.datasource.tfrecord.TFRecordOptions;
 import org.sparktf.datasource.tfrecord.TFRecordOptions.Mode;
+import org.sparktf.tfrecord.io.TFRecordCompression;
+import org.sparktf.tfrecord.io.TFRecordCorruptException;
+import org.sparktf.tfrecord.io.TFRecordFrameReader;
 
 /**
  * Reads the rows of one file split: frames, then decodes only the required columns, applying the

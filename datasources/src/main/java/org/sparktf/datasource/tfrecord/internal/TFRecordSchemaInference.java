@@ -13,6 +13,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.sparktf.datasource.tfrecord.TFRecordOptions;
 import org.sparktf.datasource.tfrecord.TFRecordOptions.Mode;
+import org.sparktf.datasource.tfrecord.TFRecordType;
+import org.sparktf.tfrecord.io.TFRecordCompression;
+import org.sparktf.tfrecord.io.TFRecordCorruptException;
+import org.sparktf.tfrecord.io.TFRecordFrameReader;
 
 /**
  * Infers a schema from every file of a read, in parallel: one Spark task reads a bounded sample of

@@ -8,6 +8,7 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.sparktf.datasource.tfrecord.TFRecordType;
 
 /**
  * Accumulates what the features of sampled records look like, one instance per file, merged on the

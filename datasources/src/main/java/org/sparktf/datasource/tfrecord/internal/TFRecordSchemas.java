@@ -4,6 +4,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NullType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.sparktf.datasource.tfrecord.TFRecordType;
 
 /** Planning-time schema checks, so a schema TFRecord cannot hold fails before any task runs. */
 public final class TFRecordSchemas {

@@ -1,5 +1,7 @@
 package org.sparktf.datasource.tfrecord.internal;
 
+import org.sparktf.tfrecord.io.LittleEndian;
+
 /** Reads protobuf wire format from a byte range; positions are absolute offsets into the array. */
 final class WireReader {
   byte[] buf;
@@ -39,7 +41,7 @@ final class WireReader {
     if (pos + 4 > limit) {
       throw new TFRecordDecodeException("Invalid record: truncated fixed32");
     }
-    int v = TFRecordCrc.readIntLE(buf, pos);
+    int v = LittleEndian.readIntLE(buf, pos);
     pos += 4;
     return v;
   }

@@ -1,4 +1,4 @@
-package org.sparktf.datasource.tfrecord.internal;
+package org.sparktf.tfrecord.io;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -7,7 +7,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.sparktf.datasource.tfrecord.internal.TFRecordCorruptException.Kind;
+import org.sparktf.tfrecord.io.TFRecordCorruptException.Kind;
 
 /**
  * Reads TFRecord frames from a stream, or from one split of an uncompressed file. A split yields
@@ -164,8 +164,8 @@ public final class TFRecordFrameReader implements Closeable {
     }
     byte[] b = source.array();
     int h = source.offset();
-    long len = TFRecordCrc.readLongLE(b, h);
-    if (verifyCrc && TFRecordCrc.readIntLE(b, h + 8) != crc.masked(b, h, 8)) {
+    long len = LittleEndian.readLongLE(b, h);
+    if (verifyCrc && LittleEndian.readIntLE(b, h + 8) != crc.masked(b, h, 8)) {
       needsResync = true;
       source.advance(1);
       throw damaged(Kind.BAD_LENGTH_CRC, offset);
@@ -187,7 +187,7 @@ public final class TFRecordFrameReader implements Closeable {
     }
     byte[] b = source.array();
     int d = source.offset() + HEADER;
-    if (verifyCrc && TFRecordCrc.readIntLE(b, d + len) != crc.masked(b, d, len)) {
+    if (verifyCrc && LittleEndian.readIntLE(b, d + len) != crc.masked(b, d, len)) {
       source.advance(frame);
       throw damaged(Kind.BAD_DATA_CRC, offset);
     }
@@ -227,10 +227,10 @@ public final class TFRecordFrameReader implements Closeable {
   private boolean frameVerifiesHere() throws IOException {
     byte[] b = source.array();
     int h = source.offset();
-    if (TFRecordCrc.readIntLE(b, h + 8) != crc.masked(b, h, 8)) {
+    if (LittleEndian.readIntLE(b, h + 8) != crc.masked(b, h, 8)) {
       return false;
     }
-    long len = TFRecordCrc.readLongLE(b, h);
+    long len = LittleEndian.readLongLE(b, h);
     long limit =
         fileLength >= 0 ? fileLength - source.position() - HEADER - FOOTER : MAX_RESYNC_LENGTH;
     if (len < 0 || len > limit) {
@@ -242,7 +242,7 @@ public final class TFRecordFrameReader implements Closeable {
     }
     b = source.array();
     int d = source.offset() + HEADER;
-    return TFRecordCrc.readIntLE(b, d + (int) len) == crc.masked(b, d, (int) len);
+    return LittleEndian.readIntLE(b, d + (int) len) == crc.masked(b, d, (int) len);
   }
 
   private TFRecordCorruptException damaged(Kind kind, long offset) {

@@ -1,4 +1,4 @@
-package org.sparktf.core.internal.feed;
+package org.sparktf.core.columnar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.sparktf.datasource.tfrecord.internal;
+package org.sparktf.tfrecord.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,7 @@
-package org.sparktf.datasource.tfrecord.internal;
+package org.sparktf.datasource.tfrecord;
 
 import java.util.Locale;
+import org.sparktf.datasource.tfrecord.internal.TFRecordErrors;
 
 /** What each record of a TFRecord file holds. */
 public enum TFRecordType {

@@ -1,4 +1,4 @@
-package org.sparktf.core.internal.feed;
+package org.sparktf.core.columnar;
 
 import java.io.Serializable;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.sparktf.datasource.tfrecord.internal;
+package org.sparktf.tfrecord.io;
 
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -22,9 +22,9 @@ public final class TFRecordFrameWriter implements Closeable {
 
   /** Appends one record. */
   public void write(byte[] data, int offset, int length) throws IOException {
-    TFRecordCrc.writeLongLE(header, 0, length);
-    TFRecordCrc.writeIntLE(header, 8, crc.masked(header, 0, 8));
-    TFRecordCrc.writeIntLE(footer, 0, crc.masked(data, offset, length));
+    LittleEndian.writeLongLE(header, 0, length);
+    LittleEndian.writeIntLE(header, 8, crc.masked(header, 0, 8));
+    LittleEndian.writeIntLE(footer, 0, crc.masked(data, offset, length));
     out.write(header);
     out.write(data, offset, length);
     out.write(footer);

@@ -1,4 +1,4 @@
-package org.sparktf.core.internal.feed;
+package org.sparktf.core.columnar;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import org.sparktf.core.internal.feed.ColumnBatch.Kind;
+import org.sparktf.core.columnar.ColumnBatch.Kind;
 
 /** Reads frames written by {@link ColumnBatchEncoder}, refusing any size it has not checked. */
 public final class ColumnBatchDecoder {

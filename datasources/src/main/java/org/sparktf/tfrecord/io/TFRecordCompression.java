@@ -1,4 +1,4 @@
-package org.sparktf.datasource.tfrecord.internal;
+package org.sparktf.tfrecord.io;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +41,7 @@ public enum TFRecordCompression {
       case "deflate":
         return ZLIB;
       default:
-        throw TFRecordErrors.invalidOption("compression", value, "one of none, gzip, zlib");
+        throw invalidOption("compression", value, "one of none, gzip, zlib");
     }
   }
 
@@ -64,7 +64,7 @@ public enum TFRecordCompression {
       case "uncompressed":
         return NONE;
       default:
-        throw TFRecordErrors.invalidOption(
+        throw invalidOption(
             "codec",
             codec,
             "org.apache.hadoop.io.compress.GzipCodec, DefaultCodec, DeflateCodec, or gzip,"
@@ -125,5 +125,12 @@ public enum TFRecordCompression {
       default:
         return out;
     }
+  }
+
+  private static IllegalArgumentException invalidOption(String key, String value, String accepted) {
+    return new IllegalArgumentException(
+        String.format(
+            "Invalid %s: '%s'; expected %s (option '%s' of the tfrecord source)",
+            key, value, accepted, key));
   }
 }

@@ -1,4 +1,4 @@
-package org.sparktf.core.internal.feed;
+package org.sparktf.core.columnar;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,6 +64,20 @@ public class ColumnBatch implements FeedBatch {
   ColumnBatch(int rows, List<Column> columns) {
     this.rows = rows;
     this.columns = List.copyOf(columns);
+  }
+
+  /** A view of {@code other}'s rows, for subclasses that add behaviour (e.g. responding). */
+  protected ColumnBatch(ColumnBatch other) {
+    this(other.rows, other.columns);
+  }
+
+  /** A batch of no rows whose columns carry {@code names}. */
+  public static ColumnBatch empty(List<String> names) {
+    List<Column> columns = new ArrayList<>();
+    for (String name : names) {
+      columns.add(new Column(name, Kind.FLOAT32, true, 1, new float[0]));
+    }
+    return new ColumnBatch(0, columns);
   }
 
   @Override
@@ -175,7 +189,7 @@ public class ColumnBatch implements FeedBatch {
   }
 
   /** Rows [from, to) as a new batch sharing this batch's arrays (nothing is copied). */
-  ColumnBatch slice(int from, int to) {
+  public ColumnBatch slice(int from, int to) {
     List<Column> sliced = new ArrayList<>();
     for (Column c : columns) {
       sliced.add(new Column(c.name, c.kind, c.scalar, c.width, c.data, c.offset + from * c.width));
@@ -184,7 +198,7 @@ public class ColumnBatch implements FeedBatch {
   }
 
   /** The rows of several batches of the same columns, in order. */
-  static ColumnBatch concat(List<ColumnBatch> batches) {
+  public static ColumnBatch concat(List<ColumnBatch> batches) {
     if (batches.size() == 1) {
       return batches.get(0);
     }

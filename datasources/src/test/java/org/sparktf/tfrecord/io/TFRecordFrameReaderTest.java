@@ -1,4 +1,4 @@
-package org.sparktf.datasource.tfrecord.internal;
+package org.sparktf.tfrecord.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,7 +14,7 @@ import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparktf.datasource.tfrecord.internal.TFRecordCorruptException.Kind;
+import org.sparktf.tfrecord.io.TFRecordCorruptException.Kind;
 
 class TFRecordFrameReaderTest {
   @TempDir Path tmp;

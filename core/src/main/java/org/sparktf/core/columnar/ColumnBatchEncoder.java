@@ -1,4 +1,4 @@
-package org.sparktf.core.internal.feed;
+package org.sparktf.core.columnar;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -8,8 +8,8 @@ import java.util.Arrays;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.sparktf.core.internal.feed.ColumnBatch.Kind;
-import org.sparktf.core.internal.feed.FeedSchema.Source;
+import org.sparktf.core.columnar.ColumnBatch.Kind;
+import org.sparktf.core.columnar.FeedSchema.Source;
 
 /**
  * Collects Spark rows into columns and writes them as one frame. Reads Spark's internal rows
