@@ -27,14 +27,12 @@ class CheckpointResumeTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[3]").appName("CheckpointResumeTest").getOrCreate();
+    spark = TestSpark.local("CheckpointResumeTest", 3);
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   private void train(long targetStep) {

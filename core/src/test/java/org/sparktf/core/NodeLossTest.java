@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,26 +40,13 @@ class NodeLossTest {
   @TempDir Path dir;
 
   @BeforeAll
-  static void startSpark() throws Exception {
-    Files.createDirectories(home.resolve("jars"));
-    String javaOptions = System.getProperty("sparktf.test.javaOptions", "");
-    spark =
-        SparkSession.builder()
-            .master("local-cluster[3,1,1024]")
-            .appName("NodeLossTest")
-            .config("spark.test.home", home.toString())
-            .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-            .config("spark.executor.extraJavaOptions", javaOptions)
-            .config("spark.driver.extraJavaOptions", javaOptions)
-            .getOrCreate();
-    awaitExecutors(3);
+  static void startSpark() {
+    spark = TestSpark.localCluster("NodeLossTest", 3, home, Map.of());
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @AfterEach
@@ -250,14 +238,6 @@ class NodeLossTest {
           .map(n -> Long.parseLong(n.substring("begin-".length(), n.length() - ".txt".length())))
           .sorted()
           .collect(Collectors.toList());
-    }
-  }
-
-  private static void awaitExecutors(int count) {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (spark.sparkContext().statusTracker().getExecutorInfos().length < count + 1
-        && System.nanoTime() < deadline) {
-      LockSupport.parkNanos(100_000_000L);
     }
   }
 }

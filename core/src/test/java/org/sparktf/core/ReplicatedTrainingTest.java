@@ -25,15 +25,12 @@ class ReplicatedTrainingTest {
 
   @BeforeAll
   static void startSpark() {
-    spark =
-        SparkSession.builder().master("local[4]").appName("ReplicatedTrainingTest").getOrCreate();
+    spark = TestSpark.local("ReplicatedTrainingTest", 4);
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @AfterEach

@@ -30,9 +30,6 @@ class SeparateExecutorsTest {
 
   @BeforeAll
   static void startSpark() throws Exception {
-    home = Path.of("/tmp/sparktf-debug-home");
-    Files.createDirectories(home.resolve("jars"));
-    String javaOptions = System.getProperty("sparktf.test.javaOptions", "");
     // Spark assigns GPUs from what each worker's discovery script reports; no GPU is needed to
     // check that a node's TensorFlow is shown exactly the ones its task got.
     Path gpus = home.resolve("gpus.sh");
@@ -40,31 +37,20 @@ class SeparateExecutorsTest {
     Files.setPosixFilePermissions(
         gpus, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     spark =
-        SparkSession.builder()
-            .master("local-cluster[3,1,1024]")
-            .appName("SeparateExecutorsTest")
-            .config("spark.test.home", home.toString())
-            .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-            .config("spark.executor.extraJavaOptions", javaOptions)
-            .config("spark.driver.extraJavaOptions", javaOptions)
-            .config("spark.worker.resource.gpu.amount", "2")
-            .config("spark.worker.resource.gpu.discoveryScript", gpus.toString())
-            .config("spark.executor.resource.gpu.amount", "1")
-            .config("spark.task.resource.gpu.amount", "1")
-            .getOrCreate();
-    // Executors register asynchronously; wait until all three are up.
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (spark.sparkContext().statusTracker().getExecutorInfos().length < 4
-        && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+        TestSpark.localCluster(
+            "SeparateExecutorsTest",
+            3,
+            home,
+            Map.of(
+                "spark.worker.resource.gpu.amount", "2",
+                "spark.worker.resource.gpu.discoveryScript", gpus.toString(),
+                "spark.executor.resource.gpu.amount", "1",
+                "spark.task.resource.gpu.amount", "1"));
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   private TFCluster.Builder cluster(InputMode mode) {

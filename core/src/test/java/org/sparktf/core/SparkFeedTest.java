@@ -43,14 +43,12 @@ class SparkFeedTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[3]").appName("SparkFeedTest").getOrCreate();
+    spark = TestSpark.local("SparkFeedTest", 3);
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @AfterEach

@@ -24,14 +24,12 @@ class TFClusterTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[3]").appName("TFClusterTest").getOrCreate();
+    spark = TestSpark.local("TFClusterTest", 3);
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @AfterEach

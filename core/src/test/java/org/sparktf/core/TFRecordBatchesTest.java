@@ -26,7 +26,7 @@ class TFRecordBatchesTest {
 
   @BeforeAll
   static void writeData() {
-    spark = SparkSession.builder().master("local[2]").appName("TFRecordBatchesTest").getOrCreate();
+    spark = TestSpark.local("TFRecordBatchesTest", 2);
     spark
         .range(0, ROWS, 1, 5)
         .selectExpr("id", "array(CAST(id AS FLOAT), 1.0f) AS x")
@@ -44,9 +44,7 @@ class TFRecordBatchesTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   private static List<byte[]> readAll(TFRecordBatches batches) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.core.TestSpark;
 import org.sparktf.ml.model.Layers;
 import org.sparktf.ml.model.ModelBuilder;
 import org.sparktf.ml.model.ModelOutputs;
@@ -32,14 +33,12 @@ class TFEstimatorTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[3]").appName("TFEstimatorTest").getOrCreate();
+    spark = TestSpark.local("TFEstimatorTest", 3);
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   /** Softmax classifier: 4 features, one hidden layer, 2 classes. */

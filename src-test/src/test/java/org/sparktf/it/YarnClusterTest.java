@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.TFCluster;
 import org.sparktf.core.TFClusterException;
+import org.sparktf.core.TestSpark;
 import org.sparktf.examples.regression.RegressionJob;
 
 /**
@@ -50,31 +51,12 @@ class YarnClusterTest {
             SparkOnYarn.yarnJars(entry -> !SparkOnYarn.isTestOnly(entry)))
         .forEach(builder::config);
     spark = builder.getOrCreate();
-    awaitExecutors(REQUESTED_EXECUTORS - 1, Duration.ofMinutes(3));
-  }
-
-  /** Waits until YARN's containers for {@code count} executors registered with the driver. */
-  private static void awaitExecutors(int count, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    // The driver is listed too.
-    while (spark.sparkContext().statusTracker().getExecutorInfos().length - 1 < count) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "Cannot start the test: fewer than " + count + " executors within " + timeout);
-      }
-      synchronized (YarnClusterTest.class) {
-        YarnClusterTest.class.wait(200);
-      }
-    }
+    TestSpark.awaitExecutors(spark, REQUESTED_EXECUTORS - 1, Duration.ofMinutes(3));
   }
 
   @AfterAll
   static void stopClusters() {
-    if (spark != null) {
-      spark.stop();
-      SparkSession.clearActiveSession();
-      SparkSession.clearDefaultSession();
-    }
+    TestSpark.stop(spark);
     if (hadoop != null) {
       hadoop.close();
     }

@@ -50,10 +50,6 @@ public final class ClusterLayout implements Serializable {
     return numNodes - numPs - (evaluator ? 1 : 0);
   }
 
-  public boolean hasEvaluator() {
-    return evaluator;
-  }
-
   public String job(int index) {
     checkIndex(index);
     if (index < numPs) {
@@ -66,11 +62,6 @@ public final class ClusterLayout implements Serializable {
     checkIndex(index);
     String job = job(index);
     return PS.equals(job) ? index : WORKER.equals(job) ? index - numPs : 0;
-  }
-
-  /** The node index of a worker task. */
-  public int workerNode(int workerTask) {
-    return numPs + workerTask;
   }
 
   /** "worker:1" and the like, for messages. */

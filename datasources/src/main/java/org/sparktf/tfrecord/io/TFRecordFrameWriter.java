@@ -14,7 +14,6 @@ public final class TFRecordFrameWriter implements Closeable {
   private final TFRecordCrc crc = new TFRecordCrc();
   private final byte[] header = new byte[12];
   private final byte[] footer = new byte[4];
-  private long records;
 
   public TFRecordFrameWriter(OutputStream out) {
     this.out = new BufferedOutputStream(out, 64 * 1024);
@@ -28,11 +27,6 @@ public final class TFRecordFrameWriter implements Closeable {
     out.write(header);
     out.write(data, offset, length);
     out.write(footer);
-    records++;
-  }
-
-  public long recordsWritten() {
-    return records;
   }
 
   /** Pushes buffered records to the underlying stream. */

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.core.TestSpark;
 
 class Cifar10BinaryTest {
   private static SparkSession spark;
@@ -24,14 +25,12 @@ class Cifar10BinaryTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[2]").appName("Cifar10BinaryTest").getOrCreate();
+    spark = TestSpark.local("Cifar10BinaryTest", 2);
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   private Configuration conf() {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.core.TestSpark;
 
 /**
  * The whole workload on generated data in the real binary format: train on a SparkTF cluster with
@@ -20,14 +21,12 @@ class Cifar10TrainingTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[2]").appName("Cifar10TrainingTest").getOrCreate();
+    spark = TestSpark.local("Cifar10TrainingTest", 2);
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @Test

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.core.TestSpark;
 
 /** Generate -> ETL -> explore / train -> evaluate, through the jobs' entry points. */
 class CriteoPipelineTest {
@@ -27,7 +28,7 @@ class CriteoPipelineTest {
 
   @BeforeAll
   static void generateAndConvert() {
-    spark = SparkSession.builder().master("local[4]").appName("CriteoPipelineTest").getOrCreate();
+    spark = TestSpark.local("CriteoPipelineTest", 4);
     CriteoGenerator.run(
         spark,
         "--output",
@@ -55,9 +56,7 @@ class CriteoPipelineTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   private static Dataset<Row> read(String path) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.Checkpoints;
+import org.sparktf.core.TestSpark;
 import org.tensorflow.proto.Event;
 
 /**
@@ -30,12 +31,7 @@ class ImageNetJobsTest {
 
   @BeforeAll
   static void startSparkAndWriteData() {
-    spark =
-        SparkSession.builder()
-            .master("local[4]")
-            .appName("ImageNetJobsTest")
-            .config("spark.ui.enabled", "false")
-            .getOrCreate();
+    spark = TestSpark.local("ImageNetJobsTest", 4);
     String data = dir.resolve("data").toUri().toString();
     SyntheticImageNet.write(spark, data, "train", 2, 12, 3, 1);
     SyntheticImageNet.write(spark, data, "validation", 2, 5, 3, 2);
@@ -43,9 +39,7 @@ class ImageNetJobsTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   private static String[] modelFlags() {

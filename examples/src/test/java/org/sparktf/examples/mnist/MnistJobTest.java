@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.core.TestSpark;
 
 /** Runs the MNIST job through its main entry point on part of the shipped sample. */
 class MnistJobTest {
@@ -24,7 +25,7 @@ class MnistJobTest {
   @BeforeAll
   static void runTheJob() throws Exception {
     // The job uses the active session (3 task slots: 1 PS + 2 workers) and leaves it running.
-    spark = SparkSession.builder().master("local[3]").appName("MnistJobTest").getOrCreate();
+    spark = TestSpark.local("MnistJobTest", 3);
     MnistJob.main(
         new String[] {
           "--output", out.toUri().toString(),
@@ -36,9 +37,7 @@ class MnistJobTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @Test
