@@ -106,6 +106,14 @@ class TFRecordCodecTest {
     return out;
   }
 
+  /** Feature list "steps": two steps, [1, 2] and []. */
+  private static FeatureLists steps() {
+    return FeatureLists.newBuilder()
+        .putFeatureList(
+            "steps", FeatureList.newBuilder().addFeature(int64(1, 2)).addFeature(int64()).build())
+        .build();
+  }
+
   @Test
   void sequenceExamplesMatchProtobuf() throws Exception {
     StructType schema =
@@ -117,14 +125,7 @@ class TFRecordCodecTest {
     SequenceExample proto =
         SequenceExample.newBuilder()
             .setContext(Features.newBuilder().putFeature("ctx", int64(9)))
-            .setFeatureLists(
-                FeatureLists.newBuilder()
-                    .putFeatureList(
-                        "steps",
-                        FeatureList.newBuilder()
-                            .addFeature(int64(1, 2))
-                            .addFeature(int64())
-                            .build()))
+            .setFeatureLists(steps())
             .build();
     InternalRow row =
         new TFRecordDecoder(schema, TFRecordType.SEQUENCE_EXAMPLE, null)
@@ -178,14 +179,7 @@ class TFRecordCodecTest {
                             .setBytesList(
                                 BytesList.newBuilder().addValue(ByteString.copyFromUtf8("n")))
                             .build()))
-            .setFeatureLists(
-                FeatureLists.newBuilder()
-                    .putFeatureList(
-                        "steps",
-                        FeatureList.newBuilder()
-                            .addFeature(int64(1, 2))
-                            .addFeature(int64())
-                            .build()))
+            .setFeatureLists(steps())
             .build()
             .toByteArray();
     TFRecordDecoder decoder = new TFRecordDecoder(schema, TFRecordType.SEQUENCE_EXAMPLE, null);
