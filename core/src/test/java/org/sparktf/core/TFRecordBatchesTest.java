@@ -2,19 +2,34 @@ package org.sparktf.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32C;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.tfrecord.io.TFRecordCompression;
+import org.sparktf.tfrecord.io.TFRecordCorruptException;
+import org.sparktf.tfrecord.io.TFRecordFrameWriter;
 import org.tensorflow.proto.Example;
+import org.tensorflow.proto.Feature;
+import org.tensorflow.proto.Features;
+import org.tensorflow.proto.Int64List;
 import org.tensorflow.types.TString;
 
 class TFRecordBatchesTest {
@@ -49,10 +64,16 @@ class TFRecordBatchesTest {
 
   private static List<byte[]> readAll(TFRecordBatches batches) {
     List<byte[]> records = new ArrayList<>();
+    readInto(batches, records);
+    return records;
+  }
+
+  /** Adds every batch's records until the end; the batches before a failure stay added. */
+  private static void readInto(TFRecordBatches batches, List<byte[]> records) {
     while (true) {
       try (TString batch = batches.next(300)) {
         if (batch.shape().size(0) == 0) {
-          return records;
+          return;
         }
         assertThat(batch.shape().size(0)).isLessThanOrEqualTo(300);
         batch.asBytes().scalars().forEach(s -> records.add(s.getObject()));
@@ -139,6 +160,100 @@ class TFRecordBatchesTest {
       total += Long.parseLong(Files.readString(out.resolve("sum-" + w + ".txt")));
     }
     assertThat(total).isEqualTo(ID_SUM);
+  }
+
+  /** Frames of Examples with ids [0, n), then {@code tail}, gzip-compressed. */
+  private static byte[] gzipFrames(int n, byte[] tail) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OutputStream gzip = TFRecordCompression.GZIP.compress(out)) {
+      TFRecordFrameWriter writer = new TFRecordFrameWriter(gzip);
+      for (int id = 0; id < n; id++) {
+        byte[] record = example(id);
+        writer.write(record, 0, record.length);
+      }
+      writer.flush();
+      gzip.write(tail);
+    }
+    return out.toByteArray();
+  }
+
+  private static byte[] example(long id) {
+    return Example.newBuilder()
+        .setFeatures(
+            Features.newBuilder()
+                .putFeature(
+                    "id",
+                    Feature.newBuilder()
+                        .setInt64List(Int64List.newBuilder().addValue(id).build())
+                        .build()))
+        .build()
+        .toByteArray();
+  }
+
+  /** A frame header declaring {@code length} bytes with a valid (masked CRC32C) length CRC. */
+  private static byte[] headerOnly(long length) {
+    ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(length);
+    CRC32C crc = new CRC32C();
+    crc.update(header.array(), 0, 8);
+    int raw = (int) crc.getValue();
+    return header.putInt(((raw >>> 15) | (raw << 17)) + 0xa282ead8).array();
+  }
+
+  @Test
+  void aCompressedHeaderWithAHugeLengthFailsTheJvmReaderWithoutAllocatingIt() throws Exception {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    Configuration conf = new Configuration();
+    long intactFrames = 3L * (16 + example(0).length);
+    for (long length : List.of(100L << 20, (1L << 31) - 17)) {
+      Path file = data.resolve("huge-" + length + ".gz");
+      Files.write(file, gzipFrames(3, headerOnly(length)));
+      // The first read also pays for one-time setup (file system, classes): measure the second.
+      for (int round = 0; round < 2; round++) {
+        long before = threads.getCurrentThreadAllocatedBytes();
+        try (TFRecordBatches reader = TFRecordBatches.jvm(conf, List.of(file.toUri().toString()))) {
+          assertThatThrownBy(() -> reader.next(10))
+              .isInstanceOf(UncheckedIOException.class)
+              .hasMessageContaining("Cannot read TFRecords")
+              .hasMessageContaining(file.getFileName().toString())
+              .hasMessageContaining("the file ends in the middle of a record")
+              .hasMessageContaining("byte offset " + intactFrames)
+              .cause()
+              .isInstanceOf(TFRecordCorruptException.class);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        if (round == 1) {
+          assertThat(allocated)
+              .as("bytes allocated reading a header of %s bytes", length)
+              .isLessThan(4L << 20);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aGzipFileCutInHalfGivesItsIntactBatchesThenNamesTheFileAndOffset() throws Exception {
+    byte[] whole = gzipFrames(3000, new byte[0]);
+    Path file = data.resolve("cut.gz");
+    Files.write(file, Arrays.copyOf(whole, whole.length / 2));
+    List<byte[]> records = new ArrayList<>();
+    Throwable error;
+    try (TFRecordBatches reader =
+        TFRecordBatches.jvm(new Configuration(), List.of(file.toUri().toString()))) {
+      error = catchThrowable(() -> readInto(reader, records));
+    }
+    assertThat(error)
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining(file.getFileName().toString())
+        .hasMessageContaining("the file ends in the middle of a record")
+        .hasMessageContaining("byte offset")
+        .cause()
+        .isInstanceOf(TFRecordCorruptException.class);
+    // readAll fails on the batch holding the damage; the whole batches before it came through.
+    assertThat(records).hasSizeGreaterThanOrEqualTo(900);
+    for (int i = 0; i < records.size(); i++) {
+      assertThat(records.get(i)).isEqualTo(example(i));
+    }
   }
 
   static final class SumIds implements NodeFunction {

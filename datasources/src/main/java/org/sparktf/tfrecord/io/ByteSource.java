@@ -11,15 +11,25 @@ import org.apache.hadoop.fs.Seekable;
  * resynchronisation need. Tracks the absolute position. Owns and closes the stream.
  */
 final class ByteSource implements Closeable {
+  /** The largest byte array the JVM reliably allocates (a few header words below 2^31). */
+  static final int MAX_BUFFER = Integer.MAX_VALUE - 8;
+
   private final InputStream in;
+  private final boolean growAsBytesArrive;
   private byte[] buf = new byte[64 * 1024];
   private int start;
   private int end;
   private long position;
 
-  ByteSource(InputStream in, long position) {
+  /**
+   * @param growAsBytesArrive when the stream's length is unknown (a decompressed stream), grow the
+   *     buffer by doubling as bytes arrive instead of to the requested size at once, so that a
+   *     hostile length costs only as much memory as the stream really holds
+   */
+  ByteSource(InputStream in, long position, boolean growAsBytesArrive) {
     this.in = in;
     this.position = position;
+    this.growAsBytesArrive = growAsBytesArrive;
   }
 
   /**
@@ -30,13 +40,12 @@ final class ByteSource implements Closeable {
       return n;
     }
     if (buf.length - start < n) {
-      byte[] target = n > buf.length ? new byte[Math.max(n, buf.length * 2)] : buf;
-      System.arraycopy(buf, start, target, 0, end - start);
-      buf = target;
-      end -= start;
-      start = 0;
+      relocate(buf.length >= n ? buf.length : grownCapacity(n));
     }
     while (end - start < n) {
+      if (end == buf.length) {
+        relocate(grownCapacity(n));
+      }
       int read = in.read(buf, end, buf.length - end);
       if (read < 0) {
         break;
@@ -44,6 +53,21 @@ final class ByteSource implements Closeable {
       end += read;
     }
     return Math.min(n, end - start);
+  }
+
+  /** A larger capacity for n bytes: at once (a bounded stream), or double what is held. */
+  private int grownCapacity(int n) {
+    long doubled = Math.min(2L * buf.length, MAX_BUFFER);
+    return (int) (growAsBytesArrive ? Math.min(n, doubled) : Math.max(n, doubled));
+  }
+
+  /** Moves the unconsumed bytes to the front of a buffer of the given capacity. */
+  private void relocate(int capacity) {
+    byte[] target = capacity == buf.length ? buf : new byte[capacity];
+    System.arraycopy(buf, start, target, 0, end - start);
+    buf = target;
+    end -= start;
+    start = 0;
   }
 
   byte[] array() {

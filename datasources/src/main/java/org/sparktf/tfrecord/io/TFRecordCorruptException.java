@@ -11,7 +11,8 @@ public final class TFRecordCorruptException extends IOException {
     BAD_LENGTH_CRC("bad length CRC"),
     BAD_DATA_CRC("bad data CRC"),
     TRUNCATED("the file ends in the middle of a record"),
-    TOO_LARGE("a record length larger than the rest of the file");
+    TOO_LARGE("a record length larger than the rest of the file"),
+    BAD_COMPRESSION("the compressed data is damaged");
 
     private final String description;
 
@@ -24,12 +25,15 @@ public final class TFRecordCorruptException extends IOException {
   private final String file;
   private final long offset;
 
-  TFRecordCorruptException(Kind kind, String file, long offset) {
+  TFRecordCorruptException(Kind kind, String file, long offset, Throwable cause) {
     super(
         String.format(
             "Cannot read TFRecord file %s: %s at byte offset %d; the file is corrupt or was cut"
                 + " short. Set mode=DROPMALFORMED or mode=PERMISSIVE to skip damaged records",
-            file, kind.description, offset));
+            file,
+            kind.description + (cause == null ? "" : " (" + cause.getMessage() + ")"),
+            offset),
+        cause);
     this.kind = kind;
     this.file = file;
     this.offset = offset;

@@ -1,8 +1,10 @@
 package org.sparktf.tfrecord.io;
 
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -18,6 +20,9 @@ import org.sparktf.tfrecord.io.TFRecordCorruptException.Kind;
 public final class TFRecordFrameReader implements Closeable {
   private static final int HEADER = 12;
   private static final int FOOTER = 4;
+
+  /** The longest record a frame can hold: the whole frame must fit in one byte array. */
+  private static final int MAX_LENGTH = ByteSource.MAX_BUFFER - HEADER - FOOTER;
 
   /** Resync treats longer lengths as noise when the file length is unknown (compressed). */
   private static final long MAX_RESYNC_LENGTH = 256L << 20;
@@ -39,12 +44,17 @@ public final class TFRecordFrameReader implements Closeable {
   private int pending;
 
   private long recordOffset = -1;
+
+  /** Where the frame being read (or the resync candidate) starts, for errors. */
+  private long frameOffset;
+
   private boolean needsResync;
   private boolean finished;
 
   private TFRecordFrameReader(
       InputStream in, long start, long end, long fileLength, String file, boolean verifyCrc) {
-    this.source = new ByteSource(in, start);
+    // Without a file length (a decompressed stream) nothing bounds a record's declared length.
+    this.source = new ByteSource(in, start, fileLength < 0);
     this.file = file;
     this.verifyCrc = verifyCrc;
     this.end = end;
@@ -142,6 +152,18 @@ public final class TFRecordFrameReader implements Closeable {
     if (finished) {
       return false;
     }
+    frameOffset = source.position();
+    try {
+      return readFrame(readData);
+    } catch (EOFException e) {
+      // An inflater whose compressed input ends early: the decompressed stream is cut short.
+      throw damaged(Kind.TRUNCATED, frameOffset, e);
+    } catch (ZipException e) {
+      throw damaged(Kind.BAD_COMPRESSION, frameOffset, e);
+    }
+  }
+
+  private boolean readFrame(boolean readData) throws IOException {
     if (needsResync) {
       needsResync = false;
       if (!resync()) {
@@ -182,8 +204,19 @@ public final class TFRecordFrameReader implements Closeable {
     if (fileLength >= 0 && offset + frame > fileLength) {
       throw damaged(Kind.TRUNCATED, offset);
     }
-    if (source.ensure(frame) < frame) {
+    // A compressed stream has no length to check against: its buffer grows only as bytes arrive,
+    // so a hostile length ends as TRUNCATED at the end of the stream, and is TOO_LARGE only once
+    // that many bytes really came.
+    boolean tooLarge = len > MAX_LENGTH;
+    if (tooLarge && fileLength >= 0) {
+      throw damaged(Kind.TOO_LARGE, offset);
+    }
+    int wanted = tooLarge ? ByteSource.MAX_BUFFER : frame;
+    if (source.ensure(wanted) < wanted) {
       throw damaged(Kind.TRUNCATED, offset);
+    }
+    if (tooLarge) {
+      throw damaged(Kind.TOO_LARGE, offset);
     }
     byte[] b = source.array();
     int d = source.offset() + HEADER;
@@ -213,6 +246,7 @@ public final class TFRecordFrameReader implements Closeable {
   /** Moves to the first offset at or after the current one where a whole frame verifies. */
   private boolean resync() throws IOException {
     while (source.position() < end) {
+      frameOffset = source.position();
       if (source.ensure(HEADER) < HEADER) {
         return false;
       }
@@ -233,7 +267,7 @@ public final class TFRecordFrameReader implements Closeable {
     long len = LittleEndian.readLongLE(b, h);
     long limit =
         fileLength >= 0 ? fileLength - source.position() - HEADER - FOOTER : MAX_RESYNC_LENGTH;
-    if (len < 0 || len > limit) {
+    if (len < 0 || len > Math.min(limit, MAX_LENGTH)) {
       return false;
     }
     int frame = HEADER + (int) len + FOOTER;
@@ -246,10 +280,14 @@ public final class TFRecordFrameReader implements Closeable {
   }
 
   private TFRecordCorruptException damaged(Kind kind, long offset) {
-    if (kind == Kind.TRUNCATED || kind == Kind.TOO_LARGE) {
+    return damaged(kind, offset, null);
+  }
+
+  private TFRecordCorruptException damaged(Kind kind, long offset, IOException cause) {
+    if (kind == Kind.TRUNCATED || kind == Kind.TOO_LARGE || kind == Kind.BAD_COMPRESSION) {
       finished = true;
     }
-    return new TFRecordCorruptException(kind, file, offset);
+    return new TFRecordCorruptException(kind, file, offset, cause);
   }
 
   @Override

@@ -54,6 +54,21 @@ public final class TFRecordErrors {
         cause);
   }
 
+  /**
+   * An intact frame whose bytes are not a valid record, met by schema inference in any mode: a
+   * half-parsed record would leave partial observations behind, so it is not skipped.
+   */
+  public static IllegalArgumentException undecodableWhileInferring(
+      long offset, RuntimeException cause) {
+    return new IllegalArgumentException(
+        String.format(
+            "the record at byte offset %d cannot be parsed (%s); pass an explicit schema with"
+                + " .schema(...), and set mode=DROPMALFORMED or mode=PERMISSIVE to skip such"
+                + " records",
+            offset, cause.getMessage()),
+        cause);
+  }
+
   public static IllegalArgumentException byteArrayNeedsOneBinaryColumn(String schema) {
     return new IllegalArgumentException(
         String.format(

@@ -79,7 +79,11 @@ public final class TFRecordSchemaInference {
             conf.get(), path, 0, Long.MAX_VALUE, compression, options.verifyCrc())) {
       while (sampled < options.inferMaxRecordsPerFile() && nextIntact(frames, options)) {
         if (options.samplingRatio() >= 1.0 || random.nextDouble() < options.samplingRatio()) {
-          inferrer.add(frames.data(), frames.dataOffset(), frames.length(), path.toString());
+          try {
+            inferrer.add(frames.data(), frames.dataOffset(), frames.length(), path.toString());
+          } catch (TFRecordDecodeException e) {
+            throw TFRecordErrors.undecodableWhileInferring(frames.recordOffset(), e);
+          }
           sampled++;
         }
       }

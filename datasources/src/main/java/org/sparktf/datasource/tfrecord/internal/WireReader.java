@@ -48,12 +48,13 @@ final class WireReader {
 
   /** Reads the length of a length-delimited field and returns its end offset. */
   int lengthDelimitedEnd() {
-    int length = varint32();
-    int end = pos + length;
-    if (length < 0 || end > limit) {
-      throw new TFRecordDecodeException("Invalid record: a field runs past the end of the record");
+    // Compared as a long against the bytes left: a hostile length must neither wrap nor overflow.
+    long length = varint();
+    if (length < 0 || length > limit - pos) {
+      throw new TFRecordDecodeException(
+          "Invalid record: a field of length " + length + " runs past the end of the record");
     }
-    return end;
+    return pos + (int) length;
   }
 
   /** Receives the byte range of one embedded message. */

@@ -106,6 +106,14 @@ class TFRecordCodecTest {
     return out;
   }
 
+  /** Feature list "steps": two steps, [1, 2] and []. */
+  private static FeatureLists steps() {
+    return FeatureLists.newBuilder()
+        .putFeatureList(
+            "steps", FeatureList.newBuilder().addFeature(int64(1, 2)).addFeature(int64()).build())
+        .build();
+  }
+
   @Test
   void sequenceExamplesMatchProtobuf() throws Exception {
     StructType schema =
@@ -117,14 +125,7 @@ class TFRecordCodecTest {
     SequenceExample proto =
         SequenceExample.newBuilder()
             .setContext(Features.newBuilder().putFeature("ctx", int64(9)))
-            .setFeatureLists(
-                FeatureLists.newBuilder()
-                    .putFeatureList(
-                        "steps",
-                        FeatureList.newBuilder()
-                            .addFeature(int64(1, 2))
-                            .addFeature(int64())
-                            .build()))
+            .setFeatureLists(steps())
             .build();
     InternalRow row =
         new TFRecordDecoder(schema, TFRecordType.SEQUENCE_EXAMPLE, null)
@@ -135,6 +136,92 @@ class TFRecordCodecTest {
 
     byte[] ours = encode(schema, TFRecordType.SEQUENCE_EXAMPLE, row.copy());
     assertThat(SequenceExample.parseFrom(ours)).isEqualTo(proto);
+  }
+
+  @Test
+  void aLengthThatOverflowsIsADecodeError() {
+    // Field 1 (features), length-delimited, length 2^31 - 1: pos + length wraps negative.
+    byte[] hostile = {0x0A, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07};
+    assertThatThrownBy(() -> decode(SCHEMA, hostile))
+        .isInstanceOf(TFRecordDecodeException.class)
+        .hasMessage("Invalid record: a field of length 2147483647 runs past the end of the record");
+    // A 64-bit length whose low 32 bits are small must not pass as that small length.
+    byte[] wide = {0x0A, (byte) 0x81, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10, 0x00};
+    assertThatThrownBy(() -> decode(SCHEMA, wide)).isInstanceOf(TFRecordDecodeException.class);
+    TFRecordSchemaInferrer inferrer = new TFRecordSchemaInferrer(TFRecordType.EXAMPLE);
+    assertThatThrownBy(() -> inferrer.add(hostile, 0, hostile.length, "f"))
+        .isInstanceOf(TFRecordDecodeException.class);
+  }
+
+  @Test
+  void damagedRecordsGiveOnlyDecodeErrors() {
+    StructType schema =
+        new StructType()
+            .add("ctx", DataTypes.LongType)
+            .add("xs", DataTypes.createArrayType(DataTypes.FloatType, false))
+            .add("name", DataTypes.StringType)
+            .add(
+                "steps",
+                DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.LongType, false)));
+    byte[] intact =
+        SequenceExample.newBuilder()
+            .setContext(
+                Features.newBuilder()
+                    .putFeature("ctx", int64(9, -1))
+                    .putFeature(
+                        "xs",
+                        Feature.newBuilder()
+                            .setFloatList(FloatList.newBuilder().addValue(1.5f).addValue(2f))
+                            .build())
+                    .putFeature(
+                        "name",
+                        Feature.newBuilder()
+                            .setBytesList(
+                                BytesList.newBuilder().addValue(ByteString.copyFromUtf8("n")))
+                            .build()))
+            .setFeatureLists(steps())
+            .build()
+            .toByteArray();
+    TFRecordDecoder decoder = new TFRecordDecoder(schema, TFRecordType.SEQUENCE_EXAMPLE, null);
+    java.util.Random random = new java.util.Random(42);
+    byte[][] patterns = {
+      {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07},
+      {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08},
+      {
+        (byte) 0xFF,
+        (byte) 0xFF,
+        (byte) 0xFF,
+        (byte) 0xFF,
+        (byte) 0xFF,
+        (byte) 0xFF,
+        (byte) 0xFF,
+        (byte) 0xFF,
+        (byte) 0xFF,
+        0x01
+      }
+    };
+    int decodeErrors = 0;
+    for (int i = 0; i < 20_000; i++) {
+      byte[] damaged = intact.clone();
+      if (i % 2 == 0) {
+        damaged[random.nextInt(damaged.length)] = (byte) random.nextInt(256);
+      } else {
+        byte[] p = patterns[random.nextInt(patterns.length)];
+        int at = random.nextInt(damaged.length - p.length);
+        System.arraycopy(p, 0, damaged, at, p.length);
+      }
+      int length = i % 5 == 0 ? random.nextInt(damaged.length) : damaged.length;
+      try {
+        decoder.decode(damaged, 0, length);
+        new TFRecordSchemaInferrer(TFRecordType.SEQUENCE_EXAMPLE).add(damaged, 0, length, "f");
+      } catch (TFRecordDecodeException e) {
+        decodeErrors++;
+      } catch (IllegalArgumentException e) {
+        // A record whose damage makes one feature two kinds, or both context and list.
+        assertThat(e).hasMessageContaining("Cannot infer schema");
+      }
+    }
+    assertThat(decodeErrors).isGreaterThan(1000);
   }
 
   @Test
