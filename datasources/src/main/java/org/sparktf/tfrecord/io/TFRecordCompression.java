@@ -100,7 +100,17 @@ public enum TFRecordCompression {
       case GZIP:
         return new GZIPInputStream(in, BUFFER);
       case ZLIB:
-        return new InflaterInputStream(in, new java.util.zip.Inflater(), BUFFER);
+        // With its own Inflater, InflaterInputStream.close() does not free the native zlib state.
+        return new InflaterInputStream(in, new java.util.zip.Inflater(), BUFFER) {
+          @Override
+          public void close() throws IOException {
+            try {
+              super.close();
+            } finally {
+              inf.end();
+            }
+          }
+        };
       default:
         return in;
     }
