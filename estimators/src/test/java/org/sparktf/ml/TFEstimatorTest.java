@@ -317,7 +317,7 @@ class TFEstimatorTest {
     assertThat(e.getCheckpointsToKeep()).isEqualTo(3);
     assertThat(e.getSummarySteps()).isEqualTo(50);
     assertThat(e.getNodeWaitTimeout()).isEqualTo(600L);
-    assertThat(e.getTfrecordDir()).isEqualTo(e.getModelDir() + "/tfrecords");
+    assertThat(e.getTfrecordDir()).endsWith("/params/tfrecords");
     assertThat(e.setNodeJavaOptions(" -Xmx512m  -Da=b ").getNodeJavaOptions())
         .isEqualTo(" -Xmx512m  -Da=b ");
   }
