@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.Comparator;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.sparktf.core.internal.HadoopFiles;
@@ -29,12 +30,31 @@ public final class SavedModels {
       String exportDir,
       java.nio.file.Path localDir,
       Signature... signatures) {
+    export(session, conf, exportDir, localDir, List.of(SavedModelBundle.DEFAULT_TAG), signatures);
+  }
+
+  /**
+   * Exports {@code session}'s graph and variables as a SavedModel at {@code exportDir} (which must
+   * not exist), its meta graph tagged with {@code tags} (a loader must ask for exactly this set),
+   * with the given signatures; the directory appears atomically.
+   */
+  public static void export(
+      Session session,
+      Configuration conf,
+      String exportDir,
+      java.nio.file.Path localDir,
+      List<String> tags,
+      Signature... signatures) {
+    if (tags.isEmpty() || tags.stream().anyMatch(tag -> tag == null || tag.isBlank())) {
+      throw new IllegalArgumentException(
+          "Invalid SavedModel tags: " + tags + "; give at least one, none of them blank");
+    }
     try {
       java.nio.file.Path staging = Files.createTempDirectory(localDir, "export-");
       try {
         java.nio.file.Path model = staging.resolve("model");
         SavedModelBundle.exporter(model.toString())
-            .withTags(SavedModelBundle.DEFAULT_TAG)
+            .withTags(tags.toArray(new String[0]))
             .withSession(session)
             .withSignatures(signatures)
             .export();

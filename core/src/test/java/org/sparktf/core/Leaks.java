@@ -16,10 +16,10 @@ import java.util.stream.Collectors;
 import org.sparktf.core.internal.NodeMain;
 
 /** Checks that a cluster left no node process and no SparkTF thread behind. */
-final class Leaks {
+public final class Leaks {
   private Leaks() {}
 
-  static void assertNoNodeProcessesOrThreads() {
+  public static void assertNoNodeProcessesOrThreads() {
     assertNothingLeft(Leaks::nodeProcesses);
   }
 
@@ -27,7 +27,7 @@ final class Leaks {
    * The same on separate executor JVMs (local-cluster), where the executors are this JVM's
    * descendants too: only processes running a node's main class count.
    */
-  static void assertNoNodeProcessesOrThreadsUnderExecutors() {
+  public static void assertNoNodeProcessesOrThreadsUnderExecutors() {
     assertNothingLeft(
         () ->
             ProcessHandle.current()
@@ -39,7 +39,7 @@ final class Leaks {
   }
 
   /** Fails unless every TensorFlow server port of {@code cluster} can be bound again soon. */
-  static void assertPortsReleased(ClusterSpec cluster) {
+  public static void assertPortsReleased(ClusterSpec cluster) {
     long deadline = System.nanoTime() + 30_000_000_000L;
     List<String> busy = busyPorts(cluster);
     while (!busy.isEmpty() && System.nanoTime() < deadline) {

@@ -1,6 +1,7 @@
 package org.sparktf.ml;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +21,6 @@ import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWriter$;
 import org.apache.spark.ml.util.MLReader;
@@ -30,12 +30,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparktf.core.columnar.FeedSchema;
 import org.sparktf.ml.internal.SavedModelCache;
 import org.sparktf.ml.internal.SavedModelSignature;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.proto.DataType;
 import scala.Option;
 
 /**
@@ -55,12 +57,7 @@ public class TFModel extends Model<TFModel> implements TFModelParams, MLWritable
   private static final long serialVersionUID = 1L;
 
   private final String uid;
-  private final Param<String> exportDir;
-  private final Param<String> signatureDefKey;
-  private final Param<String> tagSet;
-  private final MappingParam inputMapping;
-  private final MappingParam outputMapping;
-  private final IntParam batchSize;
+  private final SharedParams shared;
 
   public TFModel() {
     this("TFModel_" + UUID.randomUUID().toString().substring(0, 12));
@@ -68,44 +65,10 @@ public class TFModel extends Model<TFModel> implements TFModelParams, MLWritable
 
   public TFModel(String uid) {
     this.uid = uid;
-    this.exportDir =
-        new Param<>(
-            this,
-            "exportDir",
-            "The SavedModel directory, a Hadoop FileSystem URI. Default: none (required).",
-            TFModel.<String>nonEmpty());
-    this.signatureDefKey =
-        new Param<>(
-            this,
-            "signatureDefKey",
-            "The signature to run. Default: \"serving_default\".",
-            TFModel.<String>nonEmpty());
-    this.tagSet =
-        new Param<>(
-            this,
-            "tagSet",
-            "The SavedModel tag set, comma-separated. Default: \"serve\".",
-            TFModel.<String>nonEmpty());
-    this.inputMapping =
-        new MappingParam(
-            this,
-            "inputMapping",
-            "Input column to signature input name. Default: none (required).");
-    this.outputMapping =
-        new MappingParam(
-            this,
-            "outputMapping",
-            "Signature output name to output column. Default: none (required).");
-    this.batchSize =
-        new IntParam(
-            this, "batchSize", "Rows per session run. Default: 128.", ParamValidators.gtEq(1));
-    setDefault(signatureDefKey, "serving_default");
-    setDefault(tagSet, "serve");
-    setDefault(batchSize, 128);
-  }
-
-  static <T> scala.Function1<T, Object> nonEmpty() {
-    return value -> value != null && !value.toString().isEmpty();
+    this.shared = new SharedParams(this);
+    setDefault(signatureDefKey(), SharedParams.DEFAULT_SIGNATURE_DEF_KEY);
+    setDefault(tagSet(), SharedParams.DEFAULT_TAG_SET);
+    setDefault(batchSize(), SharedParams.DEFAULT_BATCH_SIZE);
   }
 
   @Override
@@ -115,61 +78,61 @@ public class TFModel extends Model<TFModel> implements TFModelParams, MLWritable
 
   @Override
   public Param<String> exportDir() {
-    return exportDir;
+    return shared.exportDir;
   }
 
   @Override
   public Param<String> signatureDefKey() {
-    return signatureDefKey;
+    return shared.signatureDefKey;
   }
 
   @Override
   public Param<String> tagSet() {
-    return tagSet;
+    return shared.tagSet;
   }
 
   @Override
   public MappingParam inputMapping() {
-    return inputMapping;
+    return shared.inputMapping;
   }
 
   @Override
   public MappingParam outputMapping() {
-    return outputMapping;
+    return shared.outputMapping;
   }
 
   @Override
   public IntParam batchSize() {
-    return batchSize;
+    return shared.batchSize;
   }
 
   public TFModel setExportDir(String value) {
-    set(exportDir, value);
+    set(exportDir(), value);
     return this;
   }
 
   public TFModel setSignatureDefKey(String value) {
-    set(signatureDefKey, value);
+    set(signatureDefKey(), value);
     return this;
   }
 
   public TFModel setTagSet(String value) {
-    set(tagSet, value);
+    set(tagSet(), value);
     return this;
   }
 
   public TFModel setInputMapping(Map<String, String> value) {
-    set(inputMapping, new LinkedHashMap<>(value));
+    set(inputMapping(), new LinkedHashMap<>(value));
     return this;
   }
 
   public TFModel setOutputMapping(Map<String, String> value) {
-    set(outputMapping, new LinkedHashMap<>(value));
+    set(outputMapping(), new LinkedHashMap<>(value));
     return this;
   }
 
   public TFModel setBatchSize(int value) {
-    set(batchSize, value);
+    set(batchSize(), value);
     return this;
   }
 
@@ -214,7 +177,7 @@ public class TFModel extends Model<TFModel> implements TFModelParams, MLWritable
   }
 
   /** What transform needs, checked on the driver before any task starts. */
-  static final class Plan implements java.io.Serializable {
+  static final class Plan implements Serializable {
     private static final long serialVersionUID = 1L;
     StructType inputSchema;
     StructType outputSchema;
@@ -225,20 +188,20 @@ public class TFModel extends Model<TFModel> implements TFModelParams, MLWritable
     int batchSize;
     List<String> columns; // fed columns, in order
     List<String> inputs; // their signature inputs
-    List<org.tensorflow.proto.DataType> inputTypes;
+    List<DataType> inputTypes;
     List<String> outputs; // signature outputs, in output-column order
   }
 
   private Plan plan(StructType schema, Configuration conf) {
-    if (!isDefined(exportDir)) {
+    if (!isDefined(exportDir())) {
       throw new IllegalArgumentException(
           "Invalid TFModel: exportDir is not set; call setExportDir(...)");
     }
-    if (!isDefined(inputMapping) || getInputMapping().isEmpty()) {
+    if (!isDefined(inputMapping()) || getInputMapping().isEmpty()) {
       throw new IllegalArgumentException(
           "Invalid TFModel: inputMapping is not set; call setInputMapping(column -> input)");
     }
-    if (!isDefined(outputMapping) || getOutputMapping().isEmpty()) {
+    if (!isDefined(outputMapping()) || getOutputMapping().isEmpty()) {
       throw new IllegalArgumentException(
           "Invalid TFModel: outputMapping is not set; call setOutputMapping(output -> column)");
     }
@@ -291,11 +254,7 @@ public class TFModel extends Model<TFModel> implements TFModelParams, MLWritable
       plan.outputs.add(entry.getKey());
       output =
           output.add(
-              new StructField(
-                  entry.getValue(),
-                  tensor.sparkType(),
-                  false,
-                  org.apache.spark.sql.types.Metadata.empty()));
+              new StructField(entry.getValue(), tensor.sparkType(), false, Metadata.empty()));
     }
     plan.outputSchema = output;
     return plan;

@@ -5,24 +5,28 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 
-/** The Params of {@link TFModel}: which SavedModel, which signature, and how columns map to it. */
+/**
+ * The Params {@link TFModel} and {@link TFEstimator} share: which SavedModel, which signature and
+ * tags, and how columns map to it; with a typed getter for each. Both stages make them the same
+ * way, so the docs, validators and defaults below hold for both.
+ */
 public interface TFModelParams extends Params {
   /** The SavedModel directory, a Hadoop FileSystem URI. Default: none (required). */
   Param<String> exportDir();
 
-  /** The signature to run. Default: "serving_default". */
+  /** The signature TFEstimator exports and TFModel runs. Default: "serving_default". */
   Param<String> signatureDefKey();
 
-  /** The SavedModel tag set, comma-separated. Default: "serve". */
+  /** The SavedModel's tag set, comma-separated. Default: "serve". */
   Param<String> tagSet();
 
-  /** Input column to signature input name. Default: none (required). */
+  /** Input column to model input name. Default: none (required). */
   MappingParam inputMapping();
 
-  /** Signature output name to output column. Default: none (required). */
+  /** Model output name to output column. Default: none (required). */
   MappingParam outputMapping();
 
-  /** Rows per session run. Default: 128. */
+  /** Rows per training step and per session run. Default: 128. */
   IntParam batchSize();
 
   default String getExportDir() {

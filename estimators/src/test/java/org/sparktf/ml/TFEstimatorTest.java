@@ -3,28 +3,49 @@ package org.sparktf.ml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.core.InputMode;
+import org.sparktf.core.Leaks;
 import org.sparktf.core.TestSpark;
 import org.sparktf.ml.model.Layers;
 import org.sparktf.ml.model.ModelBuilder;
+import org.sparktf.ml.model.ModelFunction;
 import org.sparktf.ml.model.ModelOutputs;
 import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.proto.Event;
 import org.tensorflow.types.TFloat32;
 
 class TFEstimatorTest {
@@ -39,6 +60,11 @@ class TFEstimatorTest {
   @AfterAll
   static void stopSpark() {
     TestSpark.stop(spark);
+  }
+
+  @AfterEach
+  void nothingLeftBehind() {
+    Leaks.assertNoNodeProcessesOrThreads();
   }
 
   /** Softmax classifier: 4 features, one hidden layer, 2 classes. */
@@ -68,10 +94,75 @@ class TFEstimatorTest {
     return classifier(model);
   }
 
+  /** The classifier, on a node JVM that halts the first time it builds the training graph. */
+  static final class DiesOnce implements ModelFunction {
+    private static final long serialVersionUID = 1L;
+    private final String marker;
+
+    DiesOnce(String marker) {
+      this.marker = marker;
+    }
+
+    @Override
+    public ModelOutputs build(ModelBuilder model) {
+      if (model.training()) {
+        try {
+          Files.createFile(Path.of(marker));
+          Runtime.getRuntime().halt(1);
+        } catch (FileAlreadyExistsException e) {
+          // The restarted node: train.
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return classifier(model);
+    }
+  }
+
+  /** The classifier as a model function class that carries some state. */
+  static final class ClassifierWith implements ModelFunction {
+    private static final long serialVersionUID = 1L;
+    private final Object state;
+
+    ClassifierWith(Object state) {
+      this.state = state;
+    }
+
+    @Override
+    public ModelOutputs build(ModelBuilder model) {
+      return classifier(model);
+    }
+  }
+
+  /** A user class a model function may hold, once the application admits it. */
+  static final class LayerSizes implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int[] sizes = {4, 16, 2};
+  }
+
+  /** Not a model function: its readObject leaves a file behind, so a test sees whether it ran. */
+  static final class LeavesAFile implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String path;
+
+    LeavesAFile(String path) {
+      this.path = path;
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      Files.writeString(Path.of(path), "readObject ran");
+    }
+  }
+
   /** Four raw columns; the label is 1 when a + 2b > 0. */
   private static Dataset<Row> data(long seed) {
+    return data(seed, 4000);
+  }
+
+  private static Dataset<Row> data(long seed, int rows) {
     return spark
-        .range(0, 4000, 1, 6)
+        .range(0, rows, 1, 6)
         .selectExpr(
             "randn(" + seed + ") * 3 AS a",
             "randn(" + (seed + 1) + ") AS b",
@@ -84,8 +175,7 @@ class TFEstimatorTest {
     return estimator(name, clusterSize, numPs, TFEstimatorTest::classifier);
   }
 
-  private TFEstimator estimator(
-      String name, int clusterSize, int numPs, org.sparktf.ml.model.ModelFunction model) {
+  private TFEstimator estimator(String name, int clusterSize, int numPs, ModelFunction model) {
     return new TFEstimator(model)
         .setInputMapping(Map.of("features", "features"))
         .setOutputMapping(Map.of("class", "prediction", "probabilities", "probability"))
@@ -150,7 +240,7 @@ class TFEstimatorTest {
     assertThat(recordsAccuracy).isGreaterThan(fedAccuracy - 0.02);
     // fit wrote the fed columns under modelDir/tfrecords, one file per worker.
     Path records = dir.resolve("records").resolve("tfrecords");
-    try (var files = java.nio.file.Files.list(records)) {
+    try (var files = Files.list(records)) {
       assertThat(files.filter(f -> f.getFileName().toString().startsWith("part-")).count())
           .isEqualTo(2);
     }
@@ -164,7 +254,7 @@ class TFEstimatorTest {
         .isEqualTo(4000);
     TFEstimator again =
         estimator("records", 3, 1)
-            .setInputMode(org.sparktf.core.InputMode.TENSORFLOW)
+            .setInputMode(InputMode.TENSORFLOW)
             .setExportDir(dir.resolve("records-export-2").toUri().toString());
     assertThatThrownBy(() -> new Pipeline().setStages(stages(again)).fit(train))
         .hasMessageContaining("Invalid tfrecordDir: ")
@@ -174,69 +264,115 @@ class TFEstimatorTest {
   @Test
   void everyParamRefusesABadValueAndDocumentsItsDefault() {
     TFEstimator e = estimator("params", 2, 0);
-    List<Runnable> bad =
-        List.of(
-            () -> e.setEpochs(0),
-            () -> e.setSteps(-1),
-            () -> e.setClusterSize(0),
-            () -> e.setNumPs(-1),
-            () -> e.setBatchSize(0),
-            () -> e.setLearningRate(0f),
-            () -> e.setFeedTimeout(0),
-            () -> e.setNodeJavaOptions("Xmx2g"),
-            () -> e.setNodeJavaOptions(" "),
-            () -> e.setCheckpointInterval(0),
-            () -> e.setOptimizer("lbfgs"),
-            () -> e.setInputMode("PANDAS"),
-            () -> e.setModelDir(""),
-            () -> e.setExportDir(""),
-            () -> e.setTfrecordDir(""),
-            () -> e.setLabelCol(""),
-            () -> e.setInputMapping(Map.of("features", "")));
-    List<String> names =
-        List.of(
-            "epochs",
-            "steps",
-            "clusterSize",
-            "numPs",
-            "batchSize",
-            "learningRate",
-            "feedTimeout",
-            "nodeJavaOptions",
-            "nodeJavaOptions",
-            "checkpointInterval",
-            "optimizer",
-            "inputMode",
-            "modelDir",
-            "exportDir",
-            "tfrecordDir",
-            "labelCol",
-            "inputMapping");
-    for (int i = 0; i < bad.size(); i++) {
-      assertThatThrownBy(bad.get(i)::run)
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("parameter " + names.get(i) + " given invalid value");
-    }
-    for (org.apache.spark.ml.param.Param<?> param : e.params()) {
+    Map<String, List<Runnable>> bad = new LinkedHashMap<>();
+    bad.put("epochs", List.of(() -> e.setEpochs(0)));
+    bad.put("steps", List.of(() -> e.setSteps(-1)));
+    bad.put("clusterSize", List.of(() -> e.setClusterSize(0)));
+    bad.put("numPs", List.of(() -> e.setNumPs(-1)));
+    bad.put("batchSize", List.of(() -> e.setBatchSize(0)));
+    bad.put("learningRate", List.of(() -> e.setLearningRate(0f)));
+    bad.put("feedTimeout", List.of(() -> e.setFeedTimeout(0)));
+    bad.put("nodeWaitTimeout", List.of(() -> e.setNodeWaitTimeout(0)));
+    bad.put("shutdownTimeout", List.of(() -> e.setShutdownTimeout(0)));
+    bad.put("maxRestarts", List.of(() -> e.setMaxRestarts(-1)));
+    bad.put(
+        "nodeJavaOptions",
+        List.of(() -> e.setNodeJavaOptions("Xmx2g"), () -> e.setNodeJavaOptions(" ")));
+    bad.put("checkpointInterval", List.of(() -> e.setCheckpointInterval(0)));
+    bad.put("checkpointsToKeep", List.of(() -> e.setCheckpointsToKeep(0)));
+    bad.put("summarySteps", List.of(() -> e.setSummarySteps(0)));
+    bad.put("optimizer", List.of(() -> e.setOptimizer("lbfgs")));
+    bad.put("inputMode", List.of(() -> e.setInputMode("PANDAS")));
+    bad.put("modelDir", List.of(() -> e.setModelDir("")));
+    bad.put("exportDir", List.of(() -> e.setExportDir("")));
+    bad.put("signatureDefKey", List.of(() -> e.setSignatureDefKey("")));
+    bad.put(
+        "tagSet",
+        List.of(() -> e.setTagSet(""), () -> e.setTagSet("serve, gpu"), () -> e.setTagSet("a,,b")));
+    bad.put("tfrecordDir", List.of(() -> e.setTfrecordDir("")));
+    bad.put("labelCol", List.of(() -> e.setLabelCol("")));
+    bad.put("inputMapping", List.of(() -> e.setInputMapping(Map.of("features", ""))));
+    bad.put("outputMapping", List.of(() -> e.setOutputMapping(Map.of("", "x"))));
+    bad.forEach(
+        (name, setters) ->
+            setters.forEach(
+                setter ->
+                    assertThatThrownBy(setter::run)
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("parameter " + name + " given invalid value")));
+    // Every Param is found (once) through its public accessor, and the bad values cover them.
+    List<String> names = Arrays.stream(e.params()).map(Param::name).collect(Collectors.toList());
+    assertThat(names).doesNotHaveDuplicates();
+    assertThat(names)
+        .containsExactlyInAnyOrderElementsOf(
+            Stream.concat(bad.keySet().stream(), Stream.of("tensorboard", "syncReplicas", "seed"))
+                .collect(Collectors.toList()));
+    for (Param<?> param : e.params()) {
       assertThat(param.doc()).as(param.name()).containsPattern("Default: [^ ].*\\.$");
     }
-    assertThat(e.getOrDefault(e.inputMode())).isEqualTo("SPARK");
-    assertThat(e.setNodeJavaOptions(" -Xmx512m  -Da=b ").getOrDefault(e.nodeJavaOptions()))
+    // The Params TFModel shares have the same doc and default on both stages.
+    TFModel model = new TFModel();
+    for (Param<?> param : model.params()) {
+      Param<?> same = e.getParam(param.name());
+      assertThat(same.doc()).as(param.name()).isEqualTo(param.doc());
+      assertThat(e.getDefault(same)).as(param.name()).isEqualTo(model.getDefault(param));
+    }
+    assertThat(e.getInputMode()).isEqualTo(InputMode.SPARK);
+    assertThat(e.getMaxRestarts()).isZero();
+    assertThat(e.getShutdownTimeout()).isEqualTo(259_200L);
+    assertThat(e.getCheckpointsToKeep()).isEqualTo(3);
+    assertThat(e.getSummarySteps()).isEqualTo(50);
+    assertThat(e.getNodeWaitTimeout()).isEqualTo(600L);
+    assertThat(e.getTfrecordDir()).endsWith("/params/tfrecords");
+    assertThat(e.setNodeJavaOptions(" -Xmx512m  -Da=b ").getNodeJavaOptions())
         .isEqualTo(" -Xmx512m  -Da=b ");
   }
 
   @Test
   void anEstimatorSavesAndLoadsWithItsParamsAndModelFunction() throws Exception {
-    TFEstimator estimator = estimator("saved", 3, 1).setOptimizer("adam").setSteps(500);
+    TFEstimator estimator =
+        estimator("saved", 3, 1)
+            .setOptimizer("adam")
+            .setSteps(500)
+            .setSignatureDefKey("predict")
+            .setTagSet("serve,gpu")
+            .setMaxRestarts(2)
+            .setShutdownTimeout(90)
+            .setNodeWaitTimeout(45)
+            .setCheckpointsToKeep(7)
+            .setSummarySteps(9)
+            .setInputMode(InputMode.TENSORFLOW)
+            .setTfrecordDir(dir.resolve("records").toUri().toString());
     String path = dir.resolve("estimator").toString();
     estimator.write().save(path);
     TFEstimator loaded = TFEstimator.load(path);
     assertThat(loaded.uid()).isEqualTo(estimator.uid());
     assertThat(loaded.getInputMapping()).isEqualTo(Map.of("features", "features"));
-    assertThat(loaded.getOrDefault(loaded.optimizer())).isEqualTo("adam");
-    assertThat(loaded.getOrDefault(loaded.steps())).isEqualTo(500L);
-    assertThat(loaded.getOrDefault(loaded.numPs())).isEqualTo(1);
-    assertThat(loaded.getOrDefault(loaded.learningRate())).isEqualTo(0.2f);
+    assertThat(loaded.getOptimizer()).isEqualTo("adam");
+    assertThat(loaded.getSteps()).isEqualTo(500L);
+    assertThat(loaded.getNumPs()).isEqualTo(1);
+    assertThat(loaded.getLearningRate()).isEqualTo(0.2f);
+    assertThat(loaded.getSignatureDefKey()).isEqualTo("predict");
+    assertThat(loaded.getTagSet()).isEqualTo("serve,gpu");
+    assertThat(loaded.getMaxRestarts()).isEqualTo(2);
+    assertThat(loaded.getShutdownTimeout()).isEqualTo(90L);
+    assertThat(loaded.getNodeWaitTimeout()).isEqualTo(45L);
+    assertThat(loaded.getCheckpointsToKeep()).isEqualTo(7);
+    assertThat(loaded.getSummarySteps()).isEqualTo(9);
+    assertThat(loaded.getInputMode()).isEqualTo(InputMode.TENSORFLOW);
+    assertThat(loaded.getTfrecordDir()).isEqualTo(estimator.getTfrecordDir());
+    // Every Param, set or default, comes back with its value.
+    for (Param<?> param : estimator.params()) {
+      assertThat(loaded.getOrDefault(loaded.getParam(param.name())))
+          .as(param.name())
+          .isEqualTo(estimator.getOrDefault(param));
+    }
+    // The loaded model function is the saved one: it types the same outputs.
+    StructType schema =
+        new StructType()
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType))
+            .add("label", DataTypes.IntegerType);
+    assertThat(loaded.transformSchema(schema)).isEqualTo(estimator.transformSchema(schema));
   }
 
   @Test
@@ -260,5 +396,166 @@ class TFEstimatorTest {
         .isEqualTo(DataTypes.createArrayType(DataTypes.FloatType, false));
     assertThatThrownBy(() -> new TFEstimator(TFEstimatorTest::classifier).fit(raw))
         .hasMessageContaining("Invalid TFEstimator: inputMapping is not set");
+  }
+
+  @Test
+  void theSignatureKeyTagSetCheckpointAndSummaryParamsReachTheNodesAndTheFittedModel()
+      throws Exception {
+    TFEstimator estimator =
+        estimator("tagged", 1, 0)
+            .setEpochs(2)
+            .setSignatureDefKey("predict")
+            .setTagSet("sparktf,test")
+            .setCheckpointInterval(4)
+            .setCheckpointsToKeep(1)
+            .setSummarySteps(4);
+    PipelineModel fitted = new Pipeline().setStages(stages(estimator)).fit(data(1, 800));
+    TFModel model = (TFModel) fitted.stages()[2];
+    assertThat(model.getSignatureDefKey()).isEqualTo("predict");
+    assertThat(model.getTagSet()).isEqualTo("sparktf,test");
+    String export = dir.resolve("tagged-export").toString();
+    try (SavedModelBundle bundle =
+        SavedModelBundle.loader(export).withTags("sparktf", "test").load()) {
+      assertThat(bundle.metaGraphDef().getMetaInfoDef().getTagsList())
+          .containsExactlyInAnyOrder("sparktf", "test");
+      assertThat(bundle.metaGraphDef().getSignatureDefMap())
+          .containsKey("predict")
+          .doesNotContainKey("serving_default");
+    }
+    assertThatThrownBy(() -> SavedModelBundle.load(export, SavedModelBundle.DEFAULT_TAG).close())
+        .isInstanceOf(RuntimeException.class);
+    // The fitted model scores through the "predict" signature of the "sparktf,test" meta graph.
+    assertThat(accuracy(fitted.transform(data(100, 400)))).isGreaterThan(0.75);
+    // A checkpoint every 4 steps, and only the last one kept.
+    List<String> checkpoints;
+    try (Stream<Path> files = Files.list(dir.resolve("tagged").resolve("checkpoints"))) {
+      checkpoints =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(f -> f.endsWith(".index"))
+              .collect(Collectors.toList());
+    }
+    assertThat(checkpoints).hasSize(1);
+    long lastStep = Long.parseLong(checkpoints.get(0).replaceAll("ckpt-(\\d+)\\.index", "$1"));
+    assertThat(lastStep).isGreaterThanOrEqualTo(32);
+    // A loss summary every 4 steps rather than every 50.
+    List<Event> events = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(dir.resolve("tagged"))) {
+      for (Path file :
+          files
+              .filter(f -> f.getFileName().toString().startsWith("events.out.tfevents."))
+              .collect(Collectors.toList())) {
+        for (Row row :
+            spark
+                .read()
+                .format("tfrecord")
+                .option("recordType", "ByteArray")
+                .load(file.toString())
+                .collectAsList()) {
+          events.add(Event.parseFrom((byte[]) row.get(0)));
+        }
+      }
+    }
+    long losses =
+        events.stream()
+            .filter(
+                event ->
+                    event.getSummary().getValueList().stream()
+                        .anyMatch(value -> value.getTag().equals("loss")))
+            .count();
+    // At the first step and then every 4 (every 50 would give 1).
+    assertThat(losses).isBetween((lastStep - 1) / 4, (lastStep - 1) / 4 + 2);
+  }
+
+  @Test
+  void aNodeLostDuringFitRestartsTheClusterWhenMaxRestartsAllows() throws Exception {
+    Path marker = dir.resolve("died-once");
+    TFEstimator estimator =
+        estimator("restart", 1, 0, new DiesOnce(marker.toString())).setEpochs(2).setMaxRestarts(1);
+    long start = System.nanoTime();
+    PipelineModel fitted = new Pipeline().setStages(stages(estimator)).fit(data(1, 800));
+    System.out.printf(
+        "fit with one node loss and maxRestarts 1 took %d s%n",
+        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
+    // The first node really died; the restarted one trained a model that scores.
+    assertThat(marker).exists();
+    assertThat(accuracy(fitted.transform(data(100, 400)))).isGreaterThan(0.75);
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void shutdownTimeoutBoundsHowLongFitWaitsForTheWorkers() {
+    TFEstimator endless =
+        estimator("endless", 1, 0)
+            .setInputMode(InputMode.TENSORFLOW)
+            .setEpochs(1_000_000)
+            .setShutdownTimeout(2);
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> new Pipeline().setStages(stages(endless)).fit(data(1, 200)))
+        .hasMessageContaining("Cannot shut down cluster: the workers did not finish")
+        .hasMessageContaining("within 2 s");
+    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+    System.out.printf("fit with shutdownTimeout 2 s failed after %d s%n", seconds);
+    assertThat(seconds).isLessThan(120);
+  }
+
+  @Test
+  void loadingAdmitsOnlyWhatAModelFunctionIsMadeOfAndRunsNothingElse() throws Exception {
+    Path marker = dir.resolve("readObject-ran");
+    String path = dir.resolve("estimator").toString();
+    estimator("filtered", 1, 0).write().save(path);
+    StructType schema =
+        new StructType()
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType))
+            .add("label", DataTypes.IntegerType);
+    // Another class in the model function's place is refused before its readObject runs, and so
+    // is one hidden in a collection inside a model function.
+    for (Object content :
+        List.of(
+            new LeavesAFile(marker.toString()),
+            new ClassifierWith(new ArrayList<>(List.of(new LeavesAFile(marker.toString())))))) {
+      writeModelFunctionFile(path, content);
+      assertThatThrownBy(() -> TFEstimator.load(path))
+          .hasMessageContaining("Cannot load the model function from ")
+          .hasMessageContaining("class " + LeavesAFile.class.getName() + " is not admitted");
+      assertThat(marker).doesNotExist();
+    }
+    // The stream is bounded.
+    Object nested = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      nested = new ArrayList<>(List.of(nested));
+    }
+    writeModelFunctionFile(path, new ClassifierWith(nested));
+    assertThatThrownBy(() -> TFEstimator.load(path))
+        .hasMessageContaining("Cannot load the model function from ")
+        .hasMessageContaining("objects nest deeper than 64");
+    // Values, arrays and java.util collections are admitted.
+    writeModelFunctionFile(
+        path,
+        new ClassifierWith(
+            Map.of("sizes", List.of(4, 16, 2), "rate", new float[] {0.2f}, "name", "clf")));
+    assertThat(TFEstimator.load(path).transformSchema(schema).fieldNames()).contains("prediction");
+    // Another user class only once the application names it.
+    writeModelFunctionFile(path, new ClassifierWith(new LayerSizes()));
+    assertThatThrownBy(() -> TFEstimator.load(path))
+        .hasMessageContaining("class " + LayerSizes.class.getName() + " is not admitted")
+        .hasMessageContaining("spark.sparktf.modelFunction.allowedClasses");
+    spark.conf().set("spark.sparktf.modelFunction.allowedClasses", LayerSizes.class.getName());
+    try {
+      assertThat(TFEstimator.load(path).transformSchema(schema).fieldNames())
+          .contains("prediction");
+    } finally {
+      spark.conf().unset("spark.sparktf.modelFunction.allowedClasses");
+    }
+  }
+
+  /** Replaces a saved estimator's model function file, as someone with write access could. */
+  private static void writeModelFunctionFile(String estimator, Object content) throws IOException {
+    Path file = Path.of(estimator, "data", "modelFunction.ser");
+    // Hadoop's local file system would refuse the new content against the old checksum.
+    Files.deleteIfExists(file.resolveSibling(".modelFunction.ser.crc"));
+    try (ObjectOutputStream out = new ObjectOutputStream(Files.newOutputStream(file))) {
+      out.writeObject(content);
+    }
   }
 }

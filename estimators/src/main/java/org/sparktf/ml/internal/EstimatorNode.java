@@ -3,10 +3,12 @@ package org.sparktf.ml.internal;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.sparktf.core.Checkpoints;
 import org.sparktf.core.DataFeed;
 import org.sparktf.core.FeedBatch;
@@ -38,29 +40,247 @@ import org.tensorflow.types.TString;
 public final class EstimatorNode implements NodeFunction {
   private static final long serialVersionUID = 1L;
 
-  /** The estimator's settings, as the nodes need them. */
-  public static final class Config implements Serializable {
-    private static final long serialVersionUID = 1L;
-    public ModelFunction model;
-    public Map<String, String> inputMapping; // column -> input name
-    public Map<String, Integer>
-        inputRanks; // input name -> 1 for scalar columns, 2 for arrays and vectors
-    public String labelCol;
-    public boolean classLabel;
-    public int batchSize;
-    public long steps;
-    public String optimizer;
-    public float learningRate;
-    public boolean syncReplicas;
-    public long checkpointInterval;
-    public long seed;
-    public String exportDir;
-    public boolean tensorboard;
-    public int epochs;
-    // InputMode.TENSORFLOW: the TFRecord directory the workers read; null when Spark feeds rows.
-    public String tfrecordDir;
-    public Map<String, Integer> columnWidths; // fed column -> values per row (1 for scalars)
-    public java.util.Set<String> integralColumns; // columns stored as int64_list
+  /**
+   * The estimator's settings, as the nodes need them: an immutable value, made with {@link
+   * #builder()}, that travels to the nodes Java-serialized (a record is deserialized through its
+   * constructor, so the checks below hold on the nodes too).
+   *
+   * @param inputMapping fed column -> model input name, in feeding order
+   * @param inputRanks model input name -> 1 for scalar columns, 2 for arrays and vectors
+   * @param classLabel whether the label is integral (fed as int64 class ids) rather than float
+   * @param nodeWaitTimeout how long a worker waits for the others: to begin, at each synchronous
+   *     step, and for the chief to finish
+   * @param tfrecordDir InputMode.TENSORFLOW: the TFRecord directory the workers read; null when
+   *     Spark feeds the rows
+   * @param columnWidths InputMode.TENSORFLOW: fed column -> values per row (1 for scalars)
+   * @param integralColumns InputMode.TENSORFLOW: the columns stored as int64_list
+   */
+  public record Config(
+      ModelFunction model,
+      Map<String, String> inputMapping,
+      Map<String, Integer> inputRanks,
+      String labelCol,
+      boolean classLabel,
+      int batchSize,
+      long steps,
+      int epochs,
+      String optimizer,
+      float learningRate,
+      boolean syncReplicas,
+      long checkpointInterval,
+      int checkpointsToKeep,
+      int summarySteps,
+      Duration nodeWaitTimeout,
+      long seed,
+      boolean tensorboard,
+      String exportDir,
+      String signatureDefKey,
+      List<String> tags,
+      String tfrecordDir,
+      Map<String, Integer> columnWidths,
+      Set<String> integralColumns)
+      implements Serializable {
+    public Config {
+      require(model, "model");
+      require(inputMapping, "inputMapping");
+      require(inputRanks, "inputRanks");
+      require(labelCol, "labelCol");
+      require(optimizer, "optimizer");
+      require(nodeWaitTimeout, "nodeWaitTimeout");
+      require(exportDir, "exportDir");
+      require(signatureDefKey, "signatureDefKey");
+      require(tags, "tags");
+      // Unmodifiable copies that keep the order: the inputs are fed in inputMapping's order.
+      inputMapping = Collections.unmodifiableMap(new LinkedHashMap<>(inputMapping));
+      inputRanks = Collections.unmodifiableMap(new LinkedHashMap<>(inputRanks));
+      tags = List.copyOf(tags);
+      columnWidths =
+          columnWidths == null
+              ? Map.of()
+              : Collections.unmodifiableMap(new LinkedHashMap<>(columnWidths));
+      integralColumns = integralColumns == null ? Set.of() : Set.copyOf(integralColumns);
+    }
+
+    private static void require(Object value, String name) {
+      if (value == null) {
+        throw new IllegalArgumentException("Invalid estimator config: " + name + " is not set");
+      }
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Collects a Config's values by name; {@link #build()} checks them. */
+    public static final class Builder {
+      private ModelFunction model;
+      private Map<String, String> inputMapping;
+      private Map<String, Integer> inputRanks;
+      private String labelCol;
+      private boolean classLabel;
+      private int batchSize;
+      private long steps;
+      private int epochs;
+      private String optimizer;
+      private float learningRate;
+      private boolean syncReplicas;
+      private long checkpointInterval;
+      private int checkpointsToKeep;
+      private int summarySteps;
+      private Duration nodeWaitTimeout;
+      private long seed;
+      private boolean tensorboard;
+      private String exportDir;
+      private String signatureDefKey;
+      private List<String> tags;
+      private String tfrecordDir;
+      private Map<String, Integer> columnWidths;
+      private Set<String> integralColumns;
+
+      private Builder() {}
+
+      public Builder model(ModelFunction value) {
+        model = value;
+        return this;
+      }
+
+      public Builder inputMapping(Map<String, String> value) {
+        inputMapping = value;
+        return this;
+      }
+
+      public Builder inputRanks(Map<String, Integer> value) {
+        inputRanks = value;
+        return this;
+      }
+
+      public Builder labelCol(String value) {
+        labelCol = value;
+        return this;
+      }
+
+      public Builder classLabel(boolean value) {
+        classLabel = value;
+        return this;
+      }
+
+      public Builder batchSize(int value) {
+        batchSize = value;
+        return this;
+      }
+
+      public Builder steps(long value) {
+        steps = value;
+        return this;
+      }
+
+      public Builder epochs(int value) {
+        epochs = value;
+        return this;
+      }
+
+      public Builder optimizer(String value) {
+        optimizer = value;
+        return this;
+      }
+
+      public Builder learningRate(float value) {
+        learningRate = value;
+        return this;
+      }
+
+      public Builder syncReplicas(boolean value) {
+        syncReplicas = value;
+        return this;
+      }
+
+      public Builder checkpointInterval(long value) {
+        checkpointInterval = value;
+        return this;
+      }
+
+      public Builder checkpointsToKeep(int value) {
+        checkpointsToKeep = value;
+        return this;
+      }
+
+      public Builder summarySteps(int value) {
+        summarySteps = value;
+        return this;
+      }
+
+      public Builder nodeWaitTimeout(Duration value) {
+        nodeWaitTimeout = value;
+        return this;
+      }
+
+      public Builder seed(long value) {
+        seed = value;
+        return this;
+      }
+
+      public Builder tensorboard(boolean value) {
+        tensorboard = value;
+        return this;
+      }
+
+      public Builder exportDir(String value) {
+        exportDir = value;
+        return this;
+      }
+
+      public Builder signatureDefKey(String value) {
+        signatureDefKey = value;
+        return this;
+      }
+
+      public Builder tags(List<String> value) {
+        tags = value;
+        return this;
+      }
+
+      public Builder tfrecordDir(String value) {
+        tfrecordDir = value;
+        return this;
+      }
+
+      public Builder columnWidths(Map<String, Integer> value) {
+        columnWidths = value;
+        return this;
+      }
+
+      public Builder integralColumns(Set<String> value) {
+        integralColumns = value;
+        return this;
+      }
+
+      public Config build() {
+        return new Config(
+            model,
+            inputMapping,
+            inputRanks,
+            labelCol,
+            classLabel,
+            batchSize,
+            steps,
+            epochs,
+            optimizer,
+            learningRate,
+            syncReplicas,
+            checkpointInterval,
+            checkpointsToKeep,
+            summarySteps,
+            nodeWaitTimeout,
+            seed,
+            tensorboard,
+            exportDir,
+            signatureDefKey,
+            tags,
+            tfrecordDir,
+            columnWidths,
+            integralColumns);
+      }
+    }
   }
 
   private final Config config;
@@ -80,39 +300,40 @@ public final class EstimatorNode implements NodeFunction {
       Ops local = root.withDevice(ctx.localDevice());
       Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
       Map<String, Placeholder<TFloat32>> placeholders = new LinkedHashMap<>();
-      for (String input : config.inputMapping.values()) {
+      for (String input : config.inputMapping().values()) {
         Placeholder<TFloat32> p = local.withName(input).placeholder(TFloat32.class, shape(input));
         placeholders.put(input, p);
         inputs.put(input, p);
       }
       Placeholder<?> label =
-          config.classLabel
+          config.classLabel()
               ? local.withName("label").placeholder(TInt64.class)
               : local.withName("label").placeholder(TFloat32.class);
       ModelBuilder builder =
-          new ModelBuilder(root, local, inputs, label, ctx::variableDevice, true, config.seed);
-      ModelOutputs outputs = config.model.build(builder);
+          new ModelBuilder(root, local, inputs, label, ctx::variableDevice, true, config.seed());
+      ModelOutputs outputs = config.model().build(builder);
       if (outputs.loss() == null) {
         throw new IllegalStateException(
             "Cannot train: the model function returned no loss for the training graph");
       }
       ReplicatedTraining training =
-          config.syncReplicas
+          config.syncReplicas()
               ? ReplicatedTraining.synchronous(
-                  ctx, graph, optimizer(graph), outputs.loss(), Duration.ofMinutes(10))
+                  ctx, graph, optimizer(graph), outputs.loss(), config.nodeWaitTimeout())
               : ReplicatedTraining.asynchronous(ctx, graph, optimizer(graph), outputs.loss());
-      if (config.tensorboard) {
-        training.summaries(outputs.loss(), 50);
+      if (config.tensorboard()) {
+        training.summaries(outputs.loss(), config.summarySteps());
       }
-      Checkpoints checkpoints = Checkpoints.every(config.checkpointInterval, 0, 3);
+      Checkpoints checkpoints =
+          Checkpoints.every(config.checkpointInterval(), 0, config.checkpointsToKeep());
       try (Session session = ctx.session(graph)) {
-        step = training.begin(session, Duration.ofMinutes(10));
-        if (config.tfrecordDir == null) {
+        step = training.begin(session, config.nodeWaitTimeout());
+        if (config.tfrecordDir() == null) {
           step = trainOnFeed(ctx, session, training, placeholders, label, checkpoints, step);
         } else {
           step = trainOnRecords(ctx, session, training, placeholders, label, checkpoints, step);
         }
-        step = training.finish(session, Duration.ofMinutes(10));
+        step = training.finish(session, config.nodeWaitTimeout());
         if (ctx.isChief()) {
           checkpoints.save(ctx, session, step);
         }
@@ -134,17 +355,20 @@ public final class EstimatorNode implements NodeFunction {
       long step) {
     DataFeed feed = ctx.dataFeed();
     while (!feed.shouldStop()) {
-      FeedBatch batch = feed.nextBatch(config.batchSize);
+      FeedBatch batch = feed.nextBatch(config.batchSize());
       if (batch.rows() == 0) {
         break;
       }
       Map<Operand<?>, Tensor> feeds = new HashMap<>();
       try {
-        config.inputMapping.forEach(
-            (column, input) -> feeds.put(placeholders.get(input), batch.float32(column)));
+        config
+            .inputMapping()
+            .forEach((column, input) -> feeds.put(placeholders.get(input), batch.float32(column)));
         feeds.put(
             label,
-            config.classLabel ? batch.int64(config.labelCol) : batch.float32(config.labelCol));
+            config.classLabel()
+                ? batch.int64(config.labelCol())
+                : batch.float32(config.labelCol()));
         step = training.step(session, feeds);
       } finally {
         feeds.values().forEach(Tensor::close);
@@ -152,7 +376,7 @@ public final class EstimatorNode implements NodeFunction {
       if (ctx.isChief()) {
         checkpoints.maybeSave(ctx, session, step);
       }
-      if (config.steps > 0 && step >= config.steps) {
+      if (config.steps() > 0 && step >= config.steps()) {
         feed.terminate();
       }
     }
@@ -172,28 +396,30 @@ public final class EstimatorNode implements NodeFunction {
       Checkpoints checkpoints,
       long step) {
     // shard() refuses a worker without files, naming the counts.
-    List<String> files = TFRecordBatches.shard(ctx, config.tfrecordDir);
+    List<String> files = TFRecordBatches.shard(ctx, config.tfrecordDir());
     try (ExampleParser parser = new ExampleParser(config)) {
-      for (int epoch = 0; epoch < config.epochs; epoch++) {
+      for (int epoch = 0; epoch < config.epochs(); epoch++) {
         try (TFRecordBatches records = TFRecordBatches.open(ctx, files)) {
           while (true) {
-            try (TString serialized = records.next(config.batchSize)) {
+            try (TString serialized = records.next(config.batchSize())) {
               if (serialized.shape().size(0) == 0) {
                 break;
               }
               try (Result parsed = parser.parse(serialized)) {
                 Map<Operand<?>, Tensor> feeds = new HashMap<>();
-                config.inputMapping.forEach(
-                    (column, input) ->
-                        feeds.put(placeholders.get(input), parser.column(parsed, column)));
-                feeds.put(label, parser.column(parsed, config.labelCol));
+                config
+                    .inputMapping()
+                    .forEach(
+                        (column, input) ->
+                            feeds.put(placeholders.get(input), parser.column(parsed, column)));
+                feeds.put(label, parser.column(parsed, config.labelCol()));
                 step = training.step(session, feeds);
               }
             }
             if (ctx.isChief()) {
               checkpoints.maybeSave(ctx, session, step);
             }
-            if (config.steps > 0 && step >= config.steps) {
+            if (config.steps() > 0 && step >= config.steps()) {
               return step;
             }
           }
@@ -205,19 +431,19 @@ public final class EstimatorNode implements NodeFunction {
 
   private Placeholder.Options shape(String input) {
     return Placeholder.shape(
-        config.inputRanks.get(input) == 1
+        config.inputRanks().get(input) == 1
             ? org.tensorflow.ndarray.Shape.of(-1)
             : org.tensorflow.ndarray.Shape.of(-1, -1));
   }
 
   private Optimizer optimizer(Graph graph) {
-    switch (config.optimizer) {
+    switch (config.optimizer()) {
       case "adam":
-        return new Adam(graph, config.learningRate);
+        return new Adam(graph, config.learningRate());
       case "adagrad":
-        return new AdaGrad(graph, config.learningRate);
+        return new AdaGrad(graph, config.learningRate());
       default:
-        return new GradientDescent(graph, config.learningRate);
+        return new GradientDescent(graph, config.learningRate());
     }
   }
 
@@ -226,14 +452,16 @@ public final class EstimatorNode implements NodeFunction {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
-      Signature.Builder signature = Signature.builder().key("serving_default");
-      for (String input : config.inputMapping.values()) {
+      Signature.Builder signature = Signature.builder().key(config.signatureDefKey());
+      for (String input : config.inputMapping().values()) {
         Placeholder<TFloat32> p = tf.withName(input).placeholder(TFloat32.class, shape(input));
         inputs.put(input, p);
         signature.input(input, p);
       }
       ModelOutputs outputs =
-          config.model.build(new ModelBuilder(tf, tf, inputs, null, i -> null, false, config.seed));
+          config
+              .model()
+              .build(new ModelBuilder(tf, tf, inputs, null, i -> null, false, config.seed()));
       List<String> names = new ArrayList<>(outputs.outputs().keySet());
       for (String name : names) {
         signature.output(name, outputs.outputs().get(name));
@@ -241,7 +469,12 @@ public final class EstimatorNode implements NodeFunction {
       try (Session session = new Session(graph)) {
         Checkpoints.restoreLatest(ctx, session);
         SavedModels.export(
-            session, ctx.hadoopConf(), config.exportDir, ctx.localDir(), signature.build());
+            session,
+            ctx.hadoopConf(),
+            config.exportDir(),
+            ctx.localDir(),
+            config.tags(),
+            signature.build());
       }
     }
   }

@@ -34,19 +34,19 @@ final class ExampleParser implements AutoCloseable {
     try {
       Ops tf = Ops.create(graph);
       serialized = tf.placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
-      List<String> keys = new ArrayList<>(config.inputMapping.keySet());
-      if (!keys.contains(config.labelCol)) {
-        keys.add(config.labelCol);
+      List<String> keys = new ArrayList<>(config.inputMapping().keySet());
+      if (!keys.contains(config.labelCol())) {
+        keys.add(config.labelCol());
       }
       List<Operand<?>> defaults = new ArrayList<>();
       List<Shape> shapes = new ArrayList<>();
       for (String key : keys) {
-        boolean integral = config.integralColumns.contains(key);
+        boolean integral = config.integralColumns().contains(key);
         // An empty default makes the feature required: a record without it is an error.
         defaults.add(integral ? tf.constant(new long[0]) : tf.constant(new float[0]));
-        int width = config.columnWidths.getOrDefault(key, 1);
+        int width = config.columnWidths().getOrDefault(key, 1);
         shapes.add(
-            key.equals(config.labelCol) || width == 1 && !isArray(config, key)
+            key.equals(config.labelCol()) || width == 1 && !isArray(config, key)
                 ? Shape.scalar()
                 : Shape.of(width));
       }
@@ -65,7 +65,7 @@ final class ExampleParser implements AutoCloseable {
               shapes);
       for (int i = 0; i < keys.size(); i++) {
         Operand<?> value = parsed.denseValues().get(i);
-        boolean classes = keys.get(i).equals(config.labelCol) && config.classLabel;
+        boolean classes = keys.get(i).equals(config.labelCol()) && config.classLabel();
         outputs.add(
             classes ? tf.dtypes.cast(value, TInt64.class) : tf.dtypes.cast(value, TFloat32.class));
         index.put(keys.get(i), i);
@@ -82,8 +82,8 @@ final class ExampleParser implements AutoCloseable {
   }
 
   private static boolean isArray(EstimatorNode.Config config, String column) {
-    String input = config.inputMapping.get(column);
-    return input != null && config.inputRanks.get(input) == 2;
+    String input = config.inputMapping().get(column);
+    return input != null && config.inputRanks().get(input) == 2;
   }
 
   /** The parsed batch; the caller closes it. */
