@@ -53,6 +53,7 @@ public final class HappyPathBenchmark {
   private static final int PARTITIONS = 4;
   private static final long SEED = 42;
   private static final String RATE_FILE = "feed.txt";
+  private static final String WARM_FILE = "warm.txt";
 
   private HappyPathBenchmark() {}
 
@@ -104,6 +105,11 @@ public final class HappyPathBenchmark {
       if (work == null) {
         throw new IllegalArgumentException(
             "Invalid arguments: --work DIR is required (the generated TFRecords are kept there)");
+      }
+      if (feedRows % BATCH != 0) {
+        // The node takes whole batches: a partial last one would wait for the timed epochs.
+        throw new IllegalArgumentException(
+            "Invalid --feed-rows: " + feedRows + "; it must be a multiple of " + BATCH);
       }
       if (cores < 2) {
         throw new IllegalArgumentException(
@@ -217,10 +223,11 @@ public final class HappyPathBenchmark {
   private record FeedResult(double rowsPerSecond, String nodeCore) {}
 
   /**
-   * One cluster: a warm-up epoch (which also warms the node JVM), then {@code feedEpochs} timed
-   * epochs. The timed window runs from the driver starting the timed {@code train} to the node
-   * taking the last row (both read the same wall clock): {@code train} alone returns while the
-   * worker may still hold queued rows.
+   * One cluster: a warm-up epoch (which also warms the node JVM and loads TensorFlow there), then,
+   * once the node has taken every warm-up row, {@code feedEpochs} timed epochs. The timed window
+   * runs from the driver starting the timed {@code train} to the node taking the last row (both
+   * read the same wall clock): {@code train} returns while the worker may still hold up to 16
+   * queued frames, so neither it nor the warm-up's end can be timed from the driver alone.
    */
   private static FeedResult feedRate(SparkSession spark, Options o) throws IOException {
     Dataset<Row> images =
@@ -237,8 +244,9 @@ public final class HappyPathBenchmark {
               .reservationTimeout(Duration.ofMinutes(5))
               .feedTimeout(Duration.ofMinutes(5))
               .shutdownTimeout(Duration.ofMinutes(5))
-              .run(new ConsumeEverything())) {
+              .run(new ConsumeEverything(o.feedRows()))) {
         cluster.train(images, 1);
+        awaitWarm(out.resolve(WARM_FILE), Duration.ofMinutes(5));
         start = Instant.now();
         cluster.train(images, o.feedEpochs());
         cluster.shutdown();
@@ -274,6 +282,11 @@ public final class HappyPathBenchmark {
    */
   static final class ConsumeEverything implements NodeFunction {
     private static final long serialVersionUID = 1L;
+    private final long warmupRows;
+
+    ConsumeEverything(long warmupRows) {
+      this.warmupRows = warmupRows;
+    }
 
     @Override
     public void run(NodeContext ctx) throws Exception {
@@ -282,6 +295,7 @@ public final class HappyPathBenchmark {
       long labels = 0;
       double pixels = 0;
       Instant last = Instant.now();
+      boolean warm = false;
       while (true) {
         FeedBatch batch = feed.nextBatch(BATCH);
         int n = batch.rows();
@@ -297,10 +311,33 @@ public final class HappyPathBenchmark {
         }
         rows += n;
         last = Instant.now();
+        if (!warm && rows >= warmupRows) {
+          warm = true;
+          Files.writeString(Path.of(URI.create(ctx.modelDir())).resolve(WARM_FILE), "" + last);
+        }
       }
       String report =
           rows + " " + labels + " " + last + " " + location(ctx.getClass()) + " " + pixels;
       Files.writeString(Path.of(URI.create(ctx.modelDir())).resolve(RATE_FILE), report);
+    }
+  }
+
+  /** Waits until the node wrote {@code marker}: it has taken every warm-up row. */
+  private static void awaitWarm(Path marker, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!Files.exists(marker)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "Cannot measure the feed: the worker did not take the warm-up epoch within "
+                + timeout.toSeconds()
+                + " s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Cannot measure the feed: interrupted", e);
+      }
     }
   }
 
