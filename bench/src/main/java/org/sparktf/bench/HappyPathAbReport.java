@@ -27,6 +27,7 @@ public final class HappyPathAbReport {
   static final String START = "<!-- happy-path-ab:start -->";
   static final String END = "<!-- happy-path-ab:end -->";
   static final double THRESHOLD = 0.05;
+  static final int MIN_REPS = 5;
 
   private static final Map<String, String> LABELS =
       Map.of(
@@ -165,8 +166,16 @@ public final class HappyPathAbReport {
               c.ratio(),
               c.verdict()));
     }
-    md.append('\n')
-        .append(
+    md.append('\n');
+    if (reps < MIN_REPS) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "Only %d runs per side: not a result (issue 10 asks for at least %d).%n%n",
+              reps,
+              MIN_REPS));
+    }
+    md.append(
             slowed.isEmpty()
                 ? "**Verdict: no slowdown.**"
                 : "**Verdict: slowdown in " + String.join(", ", slowed) + ".**")

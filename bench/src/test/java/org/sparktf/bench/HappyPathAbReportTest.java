@@ -71,7 +71,25 @@ class HappyPathAbReportTest {
         .contains("| SPARK-mode feed (rows/s) | 100 | 100 - 100 | 90 | 90 - 90 | 0.900 |")
         .contains("| TFRecord read, uncompressed (rows/s) | 201 | 200 - 202 | 202 | 201 - 203 |")
         .contains("**Verdict: slowdown in SPARK-mode feed (rows/s).**")
-        .contains("2 runs per side");
+        .contains("2 runs per side")
+        .contains("Only 2 runs per side: not a result (issue 10 asks for at least 5).");
+  }
+
+  @Test
+  void fiveRunsPerSideAreAResult() {
+    List<String> lines = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      lines.add("before RESULT feed_rows_per_s=100.0");
+      lines.add("after RESULT feed_rows_per_s=99.0");
+    }
+
+    String section = HappyPathAbReport.section("T", "b", "a", "c", lines);
+
+    assertThat(section)
+        .contains("5 runs per side")
+        .contains("no slowdown (-1.0%, within 5%)")
+        .contains("**Verdict: no slowdown.**")
+        .doesNotContain("not a result");
   }
 
   @Test
