@@ -8,9 +8,11 @@ import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -26,21 +28,43 @@ import javax.crypto.spec.SecretKeySpec;
  * frames (the feed protocol).
  */
 public final class ControlChannel implements Closeable {
+  /**
+   * How long a whole handshake may take, connecting included: a bound on the total, not on each
+   * read, so a peer that trickles bytes cannot hold a connection open for longer.
+   */
+  public static final int HANDSHAKE_TIMEOUT_MILLIS = 30_000;
+
   /** Control messages larger than this are rejected: they can only be garbage or an attack. */
   static final int MAX_MESSAGE_BYTES = 4 << 20;
+
+  /**
+   * Before the peer proved it holds the secret, messages are at most this long (a handshake message
+   * is under 100 bytes), so an unauthenticated peer cannot make a server allocate much.
+   */
+  static final int MAX_HANDSHAKE_MESSAGE_BYTES = 1024;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Socket socket;
+  private final DeadlineInput deadline;
   private final DataInputStream in;
   private final DataOutputStream out;
+  private int maxMessageBytes = MAX_HANDSHAKE_MESSAGE_BYTES; // Raised once authenticated.
 
-  private ControlChannel(Socket socket) throws IOException {
+  /** A channel whose handshake must end within {@code timeoutMillis} of {@code startNanos}. */
+  private ControlChannel(Socket socket, long startNanos, int timeoutMillis) throws IOException {
     this.socket = socket;
     socket.setTcpNoDelay(true);
-    this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+    this.deadline = new DeadlineInput(socket, startNanos + timeoutMillis * 1_000_000L);
+    this.in = new DataInputStream(new BufferedInputStream(deadline, 1 << 16));
     this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+  }
+
+  /** The handshake succeeded: lift its deadline and its message cap. */
+  private void authenticated() throws IOException {
+    deadline.lift();
+    maxMessageBytes = MAX_MESSAGE_BYTES;
   }
 
   /** A new random secret for one cluster. */
@@ -50,14 +74,17 @@ public final class ControlChannel implements Closeable {
     return secret;
   }
 
-  /** Connects and authenticates as a client; the server must prove it holds the secret too. */
+  /**
+   * Connects and authenticates as a client; the server must prove it holds the secret too. Both
+   * together take at most {@code timeoutMillis}.
+   */
   public static ControlChannel connect(String host, int port, byte[] secret, int timeoutMillis)
       throws IOException {
+    long start = System.nanoTime();
     Socket socket = new Socket();
     try {
       socket.connect(new InetSocketAddress(host, port), timeoutMillis);
-      socket.setSoTimeout(timeoutMillis);
-      ControlChannel channel = new ControlChannel(socket);
+      ControlChannel channel = new ControlChannel(socket, start, timeoutMillis);
       String clientNonce = nonce();
       channel.send(message("hello").put("nonce", clientNonce));
       ObjectNode challenge = channel.receive();
@@ -84,7 +111,7 @@ public final class ControlChannel implements Closeable {
                 + ": "
                 + verdict.path("message").asText());
       }
-      socket.setSoTimeout(0);
+      channel.authenticated();
       return channel;
     } catch (IOException | RuntimeException e) {
       socket.close();
@@ -93,14 +120,13 @@ public final class ControlChannel implements Closeable {
   }
 
   /**
-   * Authenticates an accepted socket as the server. Closes the socket and throws when the client
-   * does not prove it holds the secret.
+   * Authenticates an accepted socket as the server, within {@code timeoutMillis} in all. Closes the
+   * socket and throws when the client does not prove it holds the secret in time.
    */
   public static ControlChannel accept(Socket socket, byte[] secret, int timeoutMillis)
       throws IOException {
     try {
-      socket.setSoTimeout(timeoutMillis);
-      ControlChannel channel = new ControlChannel(socket);
+      ControlChannel channel = new ControlChannel(socket, System.nanoTime(), timeoutMillis);
       ObjectNode hello = channel.receive();
       if (!"hello".equals(hello.path("type").asText())) {
         throw new IOException("Cannot authenticate client: expected hello");
@@ -117,7 +143,7 @@ public final class ControlChannel implements Closeable {
             "Cannot authenticate client " + socket.getRemoteSocketAddress() + ": wrong secret");
       }
       channel.send(message("welcome"));
-      socket.setSoTimeout(0);
+      channel.authenticated();
       return channel;
     } catch (IOException | RuntimeException e) {
       socket.close();
@@ -143,8 +169,14 @@ public final class ControlChannel implements Closeable {
   /** Receives one JSON message; EOFException when the peer closed the channel. */
   public ObjectNode receive() throws IOException {
     int length = in.readInt();
-    if (length < 0 || length > MAX_MESSAGE_BYTES) {
-      throw new IOException("Invalid control message length: " + length);
+    if (length < 0 || length > maxMessageBytes) {
+      throw new IOException(
+          "Invalid control message length: "
+              + length
+              + " (at most "
+              + maxMessageBytes
+              + " bytes"
+              + (maxMessageBytes == MAX_HANDSHAKE_MESSAGE_BYTES ? " before authentication)" : ")"));
     }
     byte[] bytes = new byte[length];
     in.readFully(bytes);
@@ -186,6 +218,50 @@ public final class ControlChannel implements Closeable {
   private static boolean socketClosed(IOException e) {
     String message = String.valueOf(e.getMessage());
     return message.contains("Socket closed") || message.contains("Connection reset");
+  }
+
+  /**
+   * The socket's input with an overall deadline: each read waits at most the time left, and none
+   * starts after the deadline.
+   */
+  private static final class DeadlineInput extends FilterInputStream {
+    private final Socket socket;
+    private final long deadlineNanos;
+    private boolean lifted; // Only the reading thread touches it.
+
+    DeadlineInput(Socket socket, long deadlineNanos) throws IOException {
+      super(socket.getInputStream());
+      this.socket = socket;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    void lift() throws IOException {
+      lifted = true;
+      socket.setSoTimeout(0);
+    }
+
+    @Override
+    public int read() throws IOException {
+      beforeRead();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      beforeRead();
+      return super.read(buffer, offset, length);
+    }
+
+    private void beforeRead() throws IOException {
+      if (lifted) {
+        return;
+      }
+      long leftMillis = (deadlineNanos - System.nanoTime() + 999_999L) / 1_000_000L;
+      if (leftMillis <= 0) {
+        throw new SocketTimeoutException("Handshake deadline passed");
+      }
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
+    }
   }
 
   private static String nonce() {
