@@ -109,6 +109,11 @@ public final class TFCluster implements AutoCloseable {
     return generation.id;
   }
 
+  /** The running generation: its coordinator and nodes (tests read their ports). */
+  ClusterGeneration generation() {
+    return generation;
+  }
+
   /** How many times the cluster restarted after losing a node (see {@link Builder#maxRestarts}). */
   public synchronized int restarts() {
     return restarts;

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.locks.LockSupport;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -42,6 +43,8 @@ public final class ControlChannel implements Closeable {
    * is under 100 bytes), so an unauthenticated peer cannot make a server allocate much.
    */
   static final int MAX_HANDSHAKE_MESSAGE_BYTES = 1024;
+
+  private static final long RETRY_PAUSE_MILLIS = 200;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -76,18 +79,52 @@ public final class ControlChannel implements Closeable {
 
   /**
    * Connects and authenticates as a client; the server must prove it holds the secret too. Both
-   * together take at most {@code timeoutMillis}.
+   * together take at most {@code timeoutMillis}. A server that drops the connection before its
+   * challenge (it does when too many unauthenticated connections are pending) is tried again until
+   * the time is up.
    */
   public static ControlChannel connect(String host, int port, byte[] secret, int timeoutMillis)
       throws IOException {
     long start = System.nanoTime();
+    while (true) {
+      try {
+        return connectOnce(host, port, secret, start, timeoutMillis);
+      } catch (DroppedBeforeChallenge e) {
+        long leftMillis = timeoutMillis - (System.nanoTime() - start) / 1_000_000L;
+        if (leftMillis <= RETRY_PAUSE_MILLIS) {
+          throw new IOException(
+              "Cannot authenticate to "
+                  + host
+                  + ":"
+                  + port
+                  + ": the server dropped every connection before its handshake for "
+                  + timeoutMillis
+                  + " ms ("
+                  + e.getCause()
+                  + "); it may be flooded with unauthenticated connections",
+              e.getCause());
+        }
+        LockSupport.parkNanos(RETRY_PAUSE_MILLIS * 1_000_000L);
+      }
+    }
+  }
+
+  private static ControlChannel connectOnce(
+      String host, int port, byte[] secret, long start, int timeoutMillis) throws IOException {
     Socket socket = new Socket();
     try {
       socket.connect(new InetSocketAddress(host, port), timeoutMillis);
       ControlChannel channel = new ControlChannel(socket, start, timeoutMillis);
       String clientNonce = nonce();
-      channel.send(message("hello").put("nonce", clientNonce));
-      ObjectNode challenge = channel.receive();
+      ObjectNode challenge;
+      try {
+        channel.send(message("hello").put("nonce", clientNonce));
+        challenge = channel.receive();
+      } catch (SocketTimeoutException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new DroppedBeforeChallenge(e);
+      }
       if (!"challenge".equals(challenge.path("type").asText())) {
         throw new IOException("Cannot authenticate to " + host + ":" + port + ": " + challenge);
       }
@@ -261,6 +298,15 @@ public final class ControlChannel implements Closeable {
         throw new SocketTimeoutException("Handshake deadline passed");
       }
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
+    }
+  }
+
+  /** The server closed the connection before it sent its challenge. */
+  private static final class DroppedBeforeChallenge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    DroppedBeforeChallenge(IOException cause) {
+      super(cause);
     }
   }
 

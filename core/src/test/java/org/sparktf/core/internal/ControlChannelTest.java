@@ -108,4 +108,33 @@ class ControlChannelTest {
       }
     }
   }
+
+  @Test
+  void beforeAuthenticationAMessageOverOneKibibyteIsRefused() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server);
+      try (Socket raw = new Socket("127.0.0.1", server.getLocalPort())) {
+        DataOutputStream out = new DataOutputStream(raw.getOutputStream());
+        out.writeInt(ControlChannel.MAX_HANDSHAKE_MESSAGE_BYTES + 1);
+        out.flush();
+        assertThatThrownBy(() -> serverSide.get(5, TimeUnit.SECONDS))
+            .hasMessageContaining(
+                "Invalid control message length: 1025 (at most 1024 bytes before authentication)");
+      }
+    }
+  }
+
+  @Test
+  void afterAuthenticationMessagesMayBeLarge() throws Exception {
+    String text = "x".repeat(1 << 20);
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server);
+      try (ControlChannel client =
+              ControlChannel.connect("127.0.0.1", server.getLocalPort(), SECRET, 5000);
+          ControlChannel accepted = serverSide.get(5, TimeUnit.SECONDS)) {
+        client.send(ControlChannel.message("big").put("text", text));
+        assertThat(accepted.receive().path("text").asText()).hasSize(1 << 20);
+      }
+    }
+  }
 }
