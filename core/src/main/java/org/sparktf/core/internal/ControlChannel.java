@@ -113,7 +113,8 @@ public final class ControlChannel implements Closeable {
       String host, int port, byte[] secret, long start, int timeoutMillis) throws IOException {
     Socket socket = new Socket();
     try {
-      socket.connect(new InetSocketAddress(host, port), timeoutMillis);
+      long leftMillis = timeoutMillis - (System.nanoTime() - start) / 1_000_000L;
+      socket.connect(new InetSocketAddress(host, port), (int) Math.max(1, leftMillis));
       ControlChannel channel = new ControlChannel(socket, start, timeoutMillis);
       String clientNonce = nonce();
       ObjectNode challenge;
@@ -264,7 +265,8 @@ public final class ControlChannel implements Closeable {
   private static final class DeadlineInput extends FilterInputStream {
     private final Socket socket;
     private final long deadlineNanos;
-    private boolean lifted; // Only the reading thread touches it.
+    // Volatile: after the handshake another thread may do the reading.
+    private volatile boolean lifted;
 
     DeadlineInput(Socket socket, long deadlineNanos) throws IOException {
       super(socket.getInputStream());

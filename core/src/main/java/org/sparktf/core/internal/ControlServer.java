@@ -205,7 +205,7 @@ public final class ControlServer implements Closeable {
     }
     sockets.add(socket);
     threads.add(thread);
-    if (server.isClosed()) {
+    if (closed) {
       // close() ran meanwhile and did not see this socket.
       closeQuietly(socket);
     }
