@@ -183,6 +183,17 @@ public final class ControlChannel implements Closeable {
       channel.send(message("welcome"));
       channel.authenticated();
       return channel;
+    } catch (SocketTimeoutException e) {
+      socket.close();
+      SocketTimeoutException timeout =
+          new SocketTimeoutException(
+              "Cannot authenticate client "
+                  + socket.getRemoteSocketAddress()
+                  + ": no complete handshake within "
+                  + timeoutMillis
+                  + " ms");
+      timeout.initCause(e);
+      throw timeout;
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;

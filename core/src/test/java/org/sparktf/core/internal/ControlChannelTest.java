@@ -137,4 +137,25 @@ class ControlChannelTest {
       }
     }
   }
+
+  @Test
+  void aSilentClientFailsTheHandshakeAtItsDeadline() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return ControlChannel.accept(server.accept(), SECRET, 300);
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      try (Socket silent = new Socket("127.0.0.1", server.getLocalPort())) {
+        assertThatThrownBy(() -> serverSide.get(10, TimeUnit.SECONDS))
+            .hasMessageContaining("Cannot authenticate client")
+            .hasMessageContaining("no complete handshake within 300 ms");
+        assertThat(HostileClients.isClosedByPeer(silent, 10_000)).isTrue();
+      }
+    }
+  }
 }
