@@ -19,10 +19,15 @@ class ControlChannelTest {
 
   /** Accepts one client on a helper thread, with the test's secret. */
   private static CompletableFuture<ControlChannel> acceptAsync(ServerSocket server) {
+    return acceptAsync(server, 5000);
+  }
+
+  private static CompletableFuture<ControlChannel> acceptAsync(
+      ServerSocket server, int timeoutMillis) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
-            return ControlChannel.accept(server.accept(), SECRET, 5000);
+            return ControlChannel.accept(server.accept(), SECRET, timeoutMillis);
           } catch (IOException e) {
             throw new RuntimeException(e);
           }
@@ -141,15 +146,7 @@ class ControlChannelTest {
   @Test
   void aSilentClientFailsTheHandshakeAtItsDeadline() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<ControlChannel> serverSide =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return ControlChannel.accept(server.accept(), SECRET, 300);
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server, 300);
       try (Socket silent = new Socket("127.0.0.1", server.getLocalPort())) {
         assertThatThrownBy(() -> serverSide.get(10, TimeUnit.SECONDS))
             .hasMessageContaining("Cannot authenticate client")
