@@ -16,6 +16,7 @@ import org.sparktf.core.internal.CoreErrors;
 import org.sparktf.core.internal.NodeAddress;
 import org.sparktf.core.internal.NodeJob;
 import org.sparktf.core.internal.NodeSpec;
+import org.sparktf.core.internal.PortRange;
 
 /**
  * One start of a cluster's nodes: its coordinator, the Spark job that launched the nodes, their
@@ -63,9 +64,10 @@ final class ClusterGeneration {
     byte[] secret = ControlChannel.newSecret();
     String advertised = conf.get("spark.driver.host", "localhost");
     String bind = conf.get("spark.driver.bindAddress", advertised);
+    PortRange ports = options.ports();
     Coordinator coordinator;
     try {
-      coordinator = new Coordinator(layout, secret, bind);
+      coordinator = new Coordinator(layout, secret, bind, ports);
     } catch (IOException e) {
       throw new TFClusterException(
           "Cannot start cluster: cannot open the driver's port on " + bind + ": " + e.getMessage(),
@@ -84,7 +86,8 @@ final class ClusterGeneration {
             hadoopConf(sc),
             options.nodeJavaOptions,
             options.reservationTimeout.toMillis(),
-            options.feedTimeout.toMillis());
+            options.feedTimeout.toMillis(),
+            ports);
     NodeJob nodeJob = NodeJob.submit(sc, template, coordinator);
     try {
       long timeout = options.reservationTimeout.toMillis();

@@ -31,6 +31,7 @@ import org.sparktf.core.internal.ClusterLayout;
 import org.sparktf.core.internal.CoreErrors;
 import org.sparktf.core.internal.NodeAddress;
 import org.sparktf.core.internal.NodeLauncher;
+import org.sparktf.core.internal.PortRange;
 import org.sparktf.core.internal.SlotCounter;
 import org.sparktf.core.internal.feed.FeedPlan;
 import org.sparktf.core.internal.feed.PartitionFeeder;
@@ -106,6 +107,11 @@ public final class TFCluster implements AutoCloseable {
    */
   public String id() {
     return generation.id;
+  }
+
+  /** The running generation: its coordinator and nodes (tests read their ports). */
+  ClusterGeneration generation() {
+    return generation;
   }
 
   /** How many times the cluster restarted after losing a node (see {@link Builder#maxRestarts}). */
@@ -466,6 +472,7 @@ public final class TFCluster implements AutoCloseable {
     private Duration shutdownTimeout = Duration.ofDays(3);
     List<String> nodeJavaOptions = List.of("-Xmx1g");
     private int maxRestarts;
+    private PortRange portRange;
 
     private Builder(SparkSession spark) {
       this.spark = spark;
@@ -538,6 +545,22 @@ public final class TFCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The TCP ports SparkTF listens on, {@code from} to {@code to} inclusive, so a firewall can let
+     * exactly these through between the cluster's hosts: each node's TensorFlow gRPC server and
+     * feed endpoint (on its executor's host) and the driver's coordinator each take a free port of
+     * the range. Every node needs up to two ports on its host (more while a restart replaces a
+     * generation), so size the range for the nodes one host runs. When not set here, the Spark
+     * configuration {@code spark.sparktf.ports=FROM-TO} applies; this setting takes precedence over
+     * it. Default: any free ephemeral port. See docs/security.md.
+     *
+     * @throws IllegalArgumentException unless 1 <= from <= to <= 65535
+     */
+    public Builder portRange(int from, int to) {
+      this.portRange = PortRange.of(from, to);
+      return this;
+    }
+
     /** JVM options of the node processes. Default: -Xmx1g. */
     public Builder nodeJavaOptions(String... options) {
       this.nodeJavaOptions = List.of(options);
@@ -557,6 +580,7 @@ public final class TFCluster implements AutoCloseable {
             "Invalid numExecutors: " + numExecutors + "; set numExecutors(n) with n >= 1");
       }
       ClusterLayout layout = new ClusterLayout(numExecutors, numPs, evaluator);
+      ports();
       byte[] functionBytes = serialize(function);
       preflight(layout);
       String clusterId = UUID.randomUUID().toString().substring(0, 8);
@@ -579,6 +603,20 @@ public final class TFCluster implements AutoCloseable {
           spark.sparkContext(),
           layout.numNodes(),
           Math.min(reservationTimeout.toMillis(), 60_000L));
+    }
+
+    /**
+     * The ports the cluster listens on: {@link #portRange} when set, else {@code
+     * spark.sparktf.ports}, else any.
+     *
+     * @throws IllegalArgumentException when the Spark setting is not a valid range
+     */
+    PortRange ports() {
+      if (portRange != null) {
+        return portRange;
+      }
+      String conf = spark.sparkContext().getConf().get(PortRange.CONF_KEY, null);
+      return conf == null ? PortRange.ANY : PortRange.parse(conf);
     }
 
     private static Duration positive(String name, Duration value) {

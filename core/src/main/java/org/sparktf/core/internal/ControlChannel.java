@@ -8,13 +8,16 @@ import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.locks.LockSupport;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -26,21 +29,45 @@ import javax.crypto.spec.SecretKeySpec;
  * frames (the feed protocol).
  */
 public final class ControlChannel implements Closeable {
+  /**
+   * How long a whole handshake may take, connecting included: a bound on the total, not on each
+   * read, so a peer that trickles bytes cannot hold a connection open for longer.
+   */
+  public static final int HANDSHAKE_TIMEOUT_MILLIS = 30_000;
+
   /** Control messages larger than this are rejected: they can only be garbage or an attack. */
   static final int MAX_MESSAGE_BYTES = 4 << 20;
+
+  /**
+   * Before the peer proved it holds the secret, messages are at most this long (a handshake message
+   * is under 100 bytes), so an unauthenticated peer cannot make a server allocate much.
+   */
+  static final int MAX_HANDSHAKE_MESSAGE_BYTES = 1024;
+
+  private static final long RETRY_PAUSE_MILLIS = 200;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Socket socket;
+  private final DeadlineInput deadline;
   private final DataInputStream in;
   private final DataOutputStream out;
+  private int maxMessageBytes = MAX_HANDSHAKE_MESSAGE_BYTES; // Raised once authenticated.
 
-  private ControlChannel(Socket socket) throws IOException {
+  /** A channel whose handshake must end within {@code timeoutMillis} of {@code startNanos}. */
+  private ControlChannel(Socket socket, long startNanos, int timeoutMillis) throws IOException {
     this.socket = socket;
     socket.setTcpNoDelay(true);
-    this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+    this.deadline = new DeadlineInput(socket, startNanos + timeoutMillis * 1_000_000L);
+    this.in = new DataInputStream(new BufferedInputStream(deadline, 1 << 16));
     this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+  }
+
+  /** The handshake succeeded: lift its deadline and its message cap. */
+  private void authenticated() throws IOException {
+    deadline.lift();
+    maxMessageBytes = MAX_MESSAGE_BYTES;
   }
 
   /** A new random secret for one cluster. */
@@ -50,17 +77,55 @@ public final class ControlChannel implements Closeable {
     return secret;
   }
 
-  /** Connects and authenticates as a client; the server must prove it holds the secret too. */
+  /**
+   * Connects and authenticates as a client; the server must prove it holds the secret too. Both
+   * together take at most {@code timeoutMillis}. A server that drops the connection before its
+   * challenge (it does when too many unauthenticated connections are pending) is tried again until
+   * the time is up.
+   */
   public static ControlChannel connect(String host, int port, byte[] secret, int timeoutMillis)
       throws IOException {
+    long start = System.nanoTime();
+    while (true) {
+      try {
+        return connectOnce(host, port, secret, start, timeoutMillis);
+      } catch (DroppedBeforeChallenge e) {
+        long leftMillis = timeoutMillis - (System.nanoTime() - start) / 1_000_000L;
+        if (leftMillis <= RETRY_PAUSE_MILLIS) {
+          throw new IOException(
+              "Cannot authenticate to "
+                  + host
+                  + ":"
+                  + port
+                  + ": the server dropped every connection before its handshake for "
+                  + timeoutMillis
+                  + " ms ("
+                  + e.getCause()
+                  + "); it may be flooded with unauthenticated connections",
+              e.getCause());
+        }
+        LockSupport.parkNanos(RETRY_PAUSE_MILLIS * 1_000_000L);
+      }
+    }
+  }
+
+  private static ControlChannel connectOnce(
+      String host, int port, byte[] secret, long start, int timeoutMillis) throws IOException {
     Socket socket = new Socket();
     try {
-      socket.connect(new InetSocketAddress(host, port), timeoutMillis);
-      socket.setSoTimeout(timeoutMillis);
-      ControlChannel channel = new ControlChannel(socket);
+      long leftMillis = timeoutMillis - (System.nanoTime() - start) / 1_000_000L;
+      socket.connect(new InetSocketAddress(host, port), (int) Math.max(1, leftMillis));
+      ControlChannel channel = new ControlChannel(socket, start, timeoutMillis);
       String clientNonce = nonce();
-      channel.send(message("hello").put("nonce", clientNonce));
-      ObjectNode challenge = channel.receive();
+      ObjectNode challenge;
+      try {
+        channel.send(message("hello").put("nonce", clientNonce));
+        challenge = channel.receive();
+      } catch (SocketTimeoutException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new DroppedBeforeChallenge(e);
+      }
       if (!"challenge".equals(challenge.path("type").asText())) {
         throw new IOException("Cannot authenticate to " + host + ":" + port + ": " + challenge);
       }
@@ -84,7 +149,7 @@ public final class ControlChannel implements Closeable {
                 + ": "
                 + verdict.path("message").asText());
       }
-      socket.setSoTimeout(0);
+      channel.authenticated();
       return channel;
     } catch (IOException | RuntimeException e) {
       socket.close();
@@ -93,14 +158,13 @@ public final class ControlChannel implements Closeable {
   }
 
   /**
-   * Authenticates an accepted socket as the server. Closes the socket and throws when the client
-   * does not prove it holds the secret.
+   * Authenticates an accepted socket as the server, within {@code timeoutMillis} in all. Closes the
+   * socket and throws when the client does not prove it holds the secret in time.
    */
   public static ControlChannel accept(Socket socket, byte[] secret, int timeoutMillis)
       throws IOException {
     try {
-      socket.setSoTimeout(timeoutMillis);
-      ControlChannel channel = new ControlChannel(socket);
+      ControlChannel channel = new ControlChannel(socket, System.nanoTime(), timeoutMillis);
       ObjectNode hello = channel.receive();
       if (!"hello".equals(hello.path("type").asText())) {
         throw new IOException("Cannot authenticate client: expected hello");
@@ -117,8 +181,19 @@ public final class ControlChannel implements Closeable {
             "Cannot authenticate client " + socket.getRemoteSocketAddress() + ": wrong secret");
       }
       channel.send(message("welcome"));
-      socket.setSoTimeout(0);
+      channel.authenticated();
       return channel;
+    } catch (SocketTimeoutException e) {
+      socket.close();
+      SocketTimeoutException timeout =
+          new SocketTimeoutException(
+              "Cannot authenticate client "
+                  + socket.getRemoteSocketAddress()
+                  + ": no complete handshake within "
+                  + timeoutMillis
+                  + " ms");
+      timeout.initCause(e);
+      throw timeout;
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;
@@ -143,8 +218,14 @@ public final class ControlChannel implements Closeable {
   /** Receives one JSON message; EOFException when the peer closed the channel. */
   public ObjectNode receive() throws IOException {
     int length = in.readInt();
-    if (length < 0 || length > MAX_MESSAGE_BYTES) {
-      throw new IOException("Invalid control message length: " + length);
+    if (length < 0 || length > maxMessageBytes) {
+      throw new IOException(
+          "Invalid control message length: "
+              + length
+              + " (at most "
+              + maxMessageBytes
+              + " bytes"
+              + (maxMessageBytes == MAX_HANDSHAKE_MESSAGE_BYTES ? " before authentication)" : ")"));
     }
     byte[] bytes = new byte[length];
     in.readFully(bytes);
@@ -186,6 +267,60 @@ public final class ControlChannel implements Closeable {
   private static boolean socketClosed(IOException e) {
     String message = String.valueOf(e.getMessage());
     return message.contains("Socket closed") || message.contains("Connection reset");
+  }
+
+  /**
+   * The socket's input with an overall deadline: each read waits at most the time left, and none
+   * starts after the deadline.
+   */
+  private static final class DeadlineInput extends FilterInputStream {
+    private final Socket socket;
+    private final long deadlineNanos;
+    // Volatile: after the handshake another thread may do the reading.
+    private volatile boolean lifted;
+
+    DeadlineInput(Socket socket, long deadlineNanos) throws IOException {
+      super(socket.getInputStream());
+      this.socket = socket;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    void lift() throws IOException {
+      lifted = true;
+      socket.setSoTimeout(0);
+    }
+
+    @Override
+    public int read() throws IOException {
+      beforeRead();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      beforeRead();
+      return super.read(buffer, offset, length);
+    }
+
+    private void beforeRead() throws IOException {
+      if (lifted) {
+        return;
+      }
+      long leftMillis = (deadlineNanos - System.nanoTime() + 999_999L) / 1_000_000L;
+      if (leftMillis <= 0) {
+        throw new SocketTimeoutException("Handshake deadline passed");
+      }
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
+    }
+  }
+
+  /** The server closed the connection before it sent its challenge. */
+  private static final class DroppedBeforeChallenge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    DroppedBeforeChallenge(IOException cause) {
+      super(cause);
+    }
   }
 
   private static String nonce() {

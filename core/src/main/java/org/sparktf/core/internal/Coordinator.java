@@ -6,13 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,15 +23,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Coordinator implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
-  private static final int HANDSHAKE_TIMEOUT_MS = 30_000;
   private static final long EXIT_REPORT_WAIT_MS = 5_000;
 
   private final ClusterLayout layout;
-  private final byte[] secret;
-  private final ServerSocket server;
-  private final Thread acceptor;
-  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-  private final List<Thread> handlers = new CopyOnWriteArrayList<>();
+  private final ControlServer server;
 
   // Guarded by this.
   private final NodeAddress[] addresses;
@@ -51,9 +42,33 @@ public final class Coordinator implements Closeable {
   private boolean stopping;
   private boolean closed;
 
+  /** A coordinator on any free port of {@code bindHost}. */
   public Coordinator(ClusterLayout layout, byte[] secret, String bindHost) throws IOException {
+    this(layout, secret, bindHost, PortRange.ANY);
+  }
+
+  /** A coordinator on a free port of {@code ports} on {@code bindHost}. */
+  public Coordinator(ClusterLayout layout, byte[] secret, String bindHost, PortRange ports)
+      throws IOException {
+    this(
+        layout,
+        secret,
+        bindHost,
+        ports,
+        ControlChannel.HANDSHAKE_TIMEOUT_MILLIS,
+        ControlServer.MAX_PENDING);
+  }
+
+  /** The same with other limits on unauthenticated connections (tests shorten them). */
+  Coordinator(
+      ClusterLayout layout,
+      byte[] secret,
+      String bindHost,
+      PortRange ports,
+      int handshakeTimeoutMillis,
+      int maxPending)
+      throws IOException {
     this.layout = layout;
-    this.secret = secret.clone();
     int n = layout.numNodes();
     this.addresses = new NodeAddress[n];
     this.nodeChannels = new ControlChannel[n];
@@ -62,15 +77,25 @@ public final class Coordinator implements Closeable {
     this.terminated = new boolean[n];
     this.exitReported = new boolean[n];
     this.unreported = new boolean[n];
-    this.server = new ServerSocket();
-    server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0), 64);
-    this.acceptor = new Thread(this::acceptLoop, "sparktf-coordinator-" + port());
-    acceptor.setDaemon(true);
-    acceptor.start();
+    this.server =
+        new ControlServer(
+            "coordinator",
+            InetAddress.getByName(bindHost),
+            ports,
+            secret,
+            this::handle,
+            LOG::warn,
+            handshakeTimeoutMillis,
+            maxPending);
+  }
+
+  /** The name of the coordinator's threads serving connections still in their handshake. */
+  String handshakeThreadName() {
+    return server.handshakeThreadName();
   }
 
   public int port() {
-    return server.getLocalPort();
+    return server.port();
   }
 
   /** Waits until every node registered; false when the wait ran out first. */
@@ -196,13 +221,11 @@ public final class Coordinator implements Closeable {
       stopping = true;
       notifyAll();
     }
-    closeQuietly(server);
-    for (Socket socket : sockets) {
-      closeQuietly(socket);
-    }
-    join(acceptor);
-    for (Thread handler : handlers) {
-      join(handler);
+    server.close();
+    try {
+      server.awaitThreads(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -250,56 +273,22 @@ public final class Coordinator implements Closeable {
     return true;
   }
 
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket socket = server.accept();
-        sockets.add(socket);
-        Thread handler = new Thread(() -> handle(socket), "sparktf-coordinator-connection");
-        handler.setDaemon(true);
-        handlers.add(handler);
-        handler.start();
-      } catch (IOException e) {
-        if (!server.isClosed()) {
-          LOG.warn("Coordinator cannot accept a connection: {}", e.toString());
-        }
-      }
+  /** Serves one authenticated connection: a node, a node task awaiting the cluster, an exit. */
+  private void handle(ControlChannel channel) throws IOException, InterruptedException {
+    ObjectNode first = channel.receive();
+    switch (first.path("type").asText()) {
+      case "register":
+        serveNode(channel, NodeAddress.fromJson(first));
+        break;
+      case "await":
+        serveAwait(channel);
+        break;
+      case "exited":
+        recordExit(first);
+        break;
+      default:
+        LOG.warn("Coordinator ignores an unknown message type {}", first.path("type"));
     }
-  }
-
-  private void handle(Socket socket) {
-    try (ControlChannel channel = ControlChannel.accept(socket, secret, HANDSHAKE_TIMEOUT_MS)) {
-      ObjectNode first = channel.receive();
-      switch (first.path("type").asText()) {
-        case "register":
-          serveNode(channel, NodeAddress.fromJson(first));
-          break;
-        case "await":
-          serveAwait(channel);
-          break;
-        case "exited":
-          recordExit(first);
-          break;
-        default:
-          LOG.warn("Coordinator ignores an unknown message type {}", first.path("type"));
-      }
-    } catch (IOException e) {
-      if (!isClosed()) {
-        LOG.warn(
-            "Coordinator connection from {} ended: {}",
-            socket.getRemoteSocketAddress(),
-            e.toString());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      sockets.remove(socket);
-      handlers.remove(Thread.currentThread());
-    }
-  }
-
-  private synchronized boolean isClosed() {
-    return closed;
   }
 
   private void serveNode(ControlChannel channel, NodeAddress address)
@@ -457,25 +446,6 @@ public final class Coordinator implements Closeable {
         + (address == null
             ? ""
             : " (executor " + address.executorId + ", host " + address.host + ")");
-  }
-
-  private static void closeQuietly(Closeable closeable) {
-    try {
-      closeable.close();
-    } catch (IOException e) {
-      LOG.debug("Ignoring close failure", e);
-    }
-  }
-
-  private static void join(Thread thread) {
-    if (thread == Thread.currentThread()) {
-      return;
-    }
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   static List<NodeAddress> parseCluster(ObjectNode cluster) {

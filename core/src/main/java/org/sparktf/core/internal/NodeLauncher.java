@@ -60,7 +60,11 @@ public final class NodeLauncher {
     // The driver answers once every node registered, or with the reason it gave up.
     int timeout = (int) Math.min(Integer.MAX_VALUE, spec.reservationTimeoutMillis + 60_000L);
     try (ControlChannel driver =
-        ControlChannel.connect(spec.coordinatorHost, spec.coordinatorPort, spec.secret, 30_000)) {
+        ControlChannel.connect(
+            spec.coordinatorHost,
+            spec.coordinatorPort,
+            spec.secret,
+            ControlChannel.HANDSHAKE_TIMEOUT_MILLIS)) {
       driver.send(ControlChannel.message("await").put("index", spec.index));
       driver.readTimeout(timeout);
       ObjectNode answer = driver.receive();

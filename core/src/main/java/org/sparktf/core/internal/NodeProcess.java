@@ -194,7 +194,11 @@ final class NodeProcess {
 
   private void reportExit(int exitCode) {
     try (ControlChannel driver =
-        ControlChannel.connect(spec.coordinatorHost, spec.coordinatorPort, spec.secret, 30_000)) {
+        ControlChannel.connect(
+            spec.coordinatorHost,
+            spec.coordinatorPort,
+            spec.secret,
+            ControlChannel.HANDSHAKE_TIMEOUT_MILLIS)) {
       driver.send(
           ControlChannel.message("exited")
               .put("index", spec.index)

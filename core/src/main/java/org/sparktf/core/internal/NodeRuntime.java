@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,16 +54,26 @@ final class NodeRuntime {
   private int run(Path localDir) throws Exception {
     String job = spec.layout.job(spec.index);
     int taskIndex = spec.layout.taskIndex(spec.index);
-    ServerSocket portHold = new ServerSocket();
-    portHold.bind(new InetSocketAddress(0));
+    // TensorFlow's server listens on every interface, so the port must be free on all of them.
+    ServerSocket portHold = spec.ports.bind(null, 50);
     int tfPort = portHold.getLocalPort();
-    FeedServer feedServer =
-        spec.inputMode == InputMode.SPARK && ClusterLayout.WORKER.equals(job)
-            ? new FeedServer(spec.secret, spec.feedTimeoutMillis, spec.describe())
-            : null;
+    FeedServer feedServer;
+    try {
+      feedServer =
+          spec.inputMode == InputMode.SPARK && ClusterLayout.WORKER.equals(job)
+              ? openFeedServer()
+              : null;
+    } catch (IOException | RuntimeException e) {
+      portHold.close();
+      throw e;
+    }
     this.feedServer = feedServer;
     try (ControlChannel driver =
-        ControlChannel.connect(spec.coordinatorHost, spec.coordinatorPort, spec.secret, 30_000)) {
+        ControlChannel.connect(
+            spec.coordinatorHost,
+            spec.coordinatorPort,
+            spec.secret,
+            ControlChannel.HANDSHAKE_TIMEOUT_MILLIS)) {
       driver.send(
           new NodeAddress(
                   spec.index,
@@ -100,6 +110,29 @@ final class NodeRuntime {
       if (feedServer != null) {
         feedServer.close();
       }
+    }
+  }
+
+  /** The feed endpoint, on the executor's address (the one feeding tasks are told). */
+  private FeedServer openFeedServer() throws IOException {
+    try {
+      return new FeedServer(
+          spec.secret,
+          spec.feedTimeoutMillis,
+          spec.describe(),
+          InetAddress.getByName(spec.host),
+          spec.ports);
+    } catch (IOException e) {
+      throw new IOException(
+          "Cannot open the feed port of node "
+              + spec.describe()
+              + " on "
+              + spec.host
+              + " (ports "
+              + spec.ports
+              + "): "
+              + e.getMessage(),
+          e);
     }
   }
 

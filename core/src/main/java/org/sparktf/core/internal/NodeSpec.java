@@ -28,6 +28,7 @@ public final class NodeSpec implements Serializable {
   final List<String> javaOptions;
   final long reservationTimeoutMillis;
   final long feedTimeoutMillis;
+  final PortRange ports;
 
   // Filled on the executor.
   int index = -1;
@@ -48,7 +49,8 @@ public final class NodeSpec implements Serializable {
       Map<String, String> hadoopConf,
       List<String> javaOptions,
       long reservationTimeoutMillis,
-      long feedTimeoutMillis) {
+      long feedTimeoutMillis,
+      PortRange ports) {
     this.clusterId = clusterId;
     this.layout = layout;
     this.coordinatorHost = coordinatorHost;
@@ -61,6 +63,7 @@ public final class NodeSpec implements Serializable {
     this.javaOptions = new ArrayList<>(javaOptions);
     this.reservationTimeoutMillis = reservationTimeoutMillis;
     this.feedTimeoutMillis = feedTimeoutMillis;
+    this.ports = ports;
   }
 
   /** A copy for one node, with what only the executor knows. */
@@ -78,7 +81,8 @@ public final class NodeSpec implements Serializable {
             hadoopConf,
             javaOptions,
             reservationTimeoutMillis,
-            feedTimeoutMillis);
+            feedTimeoutMillis,
+            ports);
     spec.index = index;
     spec.executorId = executorId;
     spec.host = host;

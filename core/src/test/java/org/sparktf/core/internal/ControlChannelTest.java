@@ -19,10 +19,15 @@ class ControlChannelTest {
 
   /** Accepts one client on a helper thread, with the test's secret. */
   private static CompletableFuture<ControlChannel> acceptAsync(ServerSocket server) {
+    return acceptAsync(server, 5000);
+  }
+
+  private static CompletableFuture<ControlChannel> acceptAsync(
+      ServerSocket server, int timeoutMillis) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
-            return ControlChannel.accept(server.accept(), SECRET, 5000);
+            return ControlChannel.accept(server.accept(), SECRET, timeoutMillis);
           } catch (IOException e) {
             throw new RuntimeException(e);
           }
@@ -105,6 +110,48 @@ class ControlChannelTest {
         out.flush();
         assertThatThrownBy(() -> serverSide.get(5, TimeUnit.SECONDS))
             .hasMessageContaining("Invalid control message length: 2147483647");
+      }
+    }
+  }
+
+  @Test
+  void beforeAuthenticationAMessageOverOneKibibyteIsRefused() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server);
+      try (Socket raw = new Socket("127.0.0.1", server.getLocalPort())) {
+        DataOutputStream out = new DataOutputStream(raw.getOutputStream());
+        out.writeInt(ControlChannel.MAX_HANDSHAKE_MESSAGE_BYTES + 1);
+        out.flush();
+        assertThatThrownBy(() -> serverSide.get(5, TimeUnit.SECONDS))
+            .hasMessageContaining(
+                "Invalid control message length: 1025 (at most 1024 bytes before authentication)");
+      }
+    }
+  }
+
+  @Test
+  void afterAuthenticationMessagesMayBeLarge() throws Exception {
+    String text = "x".repeat(1 << 20);
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server);
+      try (ControlChannel client =
+              ControlChannel.connect("127.0.0.1", server.getLocalPort(), SECRET, 5000);
+          ControlChannel accepted = serverSide.get(5, TimeUnit.SECONDS)) {
+        client.send(ControlChannel.message("big").put("text", text));
+        assertThat(accepted.receive().path("text").asText()).hasSize(1 << 20);
+      }
+    }
+  }
+
+  @Test
+  void aSilentClientFailsTheHandshakeAtItsDeadline() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<ControlChannel> serverSide = acceptAsync(server, 300);
+      try (Socket silent = new Socket("127.0.0.1", server.getLocalPort())) {
+        assertThatThrownBy(() -> serverSide.get(10, TimeUnit.SECONDS))
+            .hasMessageContaining("Cannot authenticate client")
+            .hasMessageContaining("no complete handshake within 300 ms");
+        assertThat(HostileClients.isClosedByPeer(silent, 10_000)).isTrue();
       }
     }
   }

@@ -6,15 +6,15 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.InetAddress;
 import java.util.Map;
 import org.sparktf.core.DataFeed;
 import org.sparktf.core.columnar.ColumnBatch;
 import org.sparktf.core.columnar.ColumnBatchDecoder;
 import org.sparktf.core.columnar.TensorFrames;
 import org.sparktf.core.internal.ControlChannel;
+import org.sparktf.core.internal.ControlServer;
+import org.sparktf.core.internal.PortRange;
 import org.tensorflow.Tensor;
 
 /**
@@ -24,24 +24,48 @@ import org.tensorflow.Tensor;
 public final class FeedServer implements Closeable {
   private static final int QUEUE_FRAMES = 16;
 
-  private final byte[] secret;
-  private final ServerSocket server;
+  private final ControlServer server;
   private final DataFeedImpl feed;
-  private final Thread acceptor;
-  private final java.util.Set<Socket> sockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  public FeedServer(byte[] secret, long feedTimeoutMillis, String node) throws IOException {
-    this.secret = secret.clone();
+  /**
+   * Listens on a free port of {@code ports} on {@code host}, the executor's address that feeding
+   * tasks connect to.
+   */
+  public FeedServer(
+      byte[] secret, long feedTimeoutMillis, String node, InetAddress host, PortRange ports)
+      throws IOException {
+    this(secret, feedTimeoutMillis, node, host, ports, ControlChannel.HANDSHAKE_TIMEOUT_MILLIS);
+  }
+
+  /** The same with another handshake timeout (tests shorten it). */
+  FeedServer(
+      byte[] secret,
+      long feedTimeoutMillis,
+      String node,
+      InetAddress host,
+      PortRange ports,
+      int handshakeTimeoutMillis)
+      throws IOException {
     this.feed = new DataFeedImpl(QUEUE_FRAMES, feedTimeoutMillis, node);
-    this.server = new ServerSocket();
-    server.bind(new InetSocketAddress(0), 64);
-    this.acceptor = new Thread(this::acceptLoop, "sparktf-feed-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    this.server =
+        new ControlServer(
+            "feed",
+            host,
+            ports,
+            secret,
+            this::serve,
+            line -> System.err.println(line),
+            handshakeTimeoutMillis,
+            ControlServer.MAX_PENDING);
   }
 
   public int port() {
-    return server.getLocalPort();
+    return server.port();
+  }
+
+  /** The name of the threads serving feed connections still in their handshake. */
+  String handshakeThreadName() {
+    return server.handshakeThreadName();
   }
 
   public DataFeed feed() {
@@ -53,9 +77,10 @@ public final class FeedServer implements Closeable {
     feed.endOfFeed();
   }
 
+  /** Stops accepting feeding tasks; those connected go on. */
   @Override
-  public void close() throws IOException {
-    server.close();
+  public void close() {
+    server.stopAccepting();
   }
 
   /**
@@ -63,38 +88,12 @@ public final class FeedServer implements Closeable {
    * waiting out the feed timeout on a worker that will never read again.
    */
   public void abort() {
+    server.close();
+  }
+
+  /** One feeding task's authenticated connection. */
+  private void serve(ControlChannel channel) throws IOException {
     try {
-      server.close();
-    } catch (IOException e) {
-      // Closing is all that is wanted.
-    }
-    for (Socket socket : sockets) {
-      try {
-        socket.close();
-      } catch (IOException e) {
-        // Same.
-      }
-    }
-  }
-
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket socket = server.accept();
-        Thread reader = new Thread(() -> serve(socket), "sparktf-feed-connection");
-        reader.setDaemon(true);
-        reader.start();
-      } catch (IOException e) {
-        if (!server.isClosed()) {
-          System.err.println("Feed server cannot accept: " + e);
-        }
-      }
-    }
-  }
-
-  private void serve(Socket socket) {
-    sockets.add(socket);
-    try (ControlChannel channel = ControlChannel.accept(socket, secret, 30_000)) {
       ObjectNode request = channel.receive();
       boolean inference = "infer".equals(request.path("mode").asText());
       if (feed.isTerminated()) {
@@ -119,12 +118,8 @@ public final class FeedServer implements Closeable {
       }
       // Inference results are still on their way: keep the connection until all are sent.
       connection.awaitAnswered(feed);
-    } catch (IOException e) {
-      System.err.println("Feed connection ended: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } finally {
-      sockets.remove(socket);
     }
   }
 

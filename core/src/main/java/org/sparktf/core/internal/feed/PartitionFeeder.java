@@ -113,7 +113,9 @@ public final class PartitionFeeder {
 
   private static ControlChannel open(
       FeedPlan plan, FeedPlan.Target worker, String mode, int partition) throws IOException {
-    ControlChannel channel = ControlChannel.connect(worker.host, worker.port, plan.secret, 30_000);
+    ControlChannel channel =
+        ControlChannel.connect(
+            worker.host, worker.port, plan.secret, ControlChannel.HANDSHAKE_TIMEOUT_MILLIS);
     try {
       channel.send(ControlChannel.message("feed").put("mode", mode).put("partition", partition));
       channel.readTimeout((int) Math.min(Integer.MAX_VALUE, plan.feedTimeoutMillis));
