@@ -17,6 +17,7 @@ public final class NodeSpec implements Serializable {
   private static final long serialVersionUID = 1L;
 
   final String clusterId;
+  final long generation;
   final ClusterLayout layout;
   final String coordinatorHost;
   final int coordinatorPort;
@@ -38,6 +39,7 @@ public final class NodeSpec implements Serializable {
 
   public NodeSpec(
       String clusterId,
+      long generation,
       ClusterLayout layout,
       String coordinatorHost,
       int coordinatorPort,
@@ -50,6 +52,7 @@ public final class NodeSpec implements Serializable {
       long reservationTimeoutMillis,
       long feedTimeoutMillis) {
     this.clusterId = clusterId;
+    this.generation = generation;
     this.layout = layout;
     this.coordinatorHost = coordinatorHost;
     this.coordinatorPort = coordinatorPort;
@@ -68,6 +71,7 @@ public final class NodeSpec implements Serializable {
     NodeSpec spec =
         new NodeSpec(
             clusterId,
+            generation,
             layout,
             coordinatorHost,
             coordinatorPort,
@@ -95,6 +99,8 @@ public final class NodeSpec implements Serializable {
   public String toString() {
     return "NodeSpec{cluster="
         + clusterId
+        + ", generation="
+        + generation
         + ", node="
         + (index < 0 ? "?" : describe())
         + ", executor="
