@@ -111,7 +111,7 @@ public final class Checkpoints {
     try {
       CheckpointStore store = new CheckpointStore(conf, modelDir);
       where = store.dir().toString();
-      if (!store.isSaved(id)) {
+      if (store.needsSave(id)) {
         java.nio.file.Path staging = Files.createTempDirectory(localDir, "ckpt-");
         try {
           session.save(staging.resolve(id.prefix()).toString());

@@ -130,7 +130,7 @@ final class ClusterGeneration {
    * The next generation's number: higher than this driver's last one and, when there is a model
    * directory, than every generation recorded there, where it is recorded in turn.
    */
-  private static long nextNumber(Configuration hadoopConf, String modelDir) {
+  static long nextNumber(Configuration hadoopConf, String modelDir) {
     if (modelDir == null) {
       return LAST_NUMBER.incrementAndGet();
     }

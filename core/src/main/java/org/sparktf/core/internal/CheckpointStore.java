@@ -127,9 +127,15 @@ public final class CheckpointStore {
     return list().complete().stream().filter(id -> id.step() == step).findFirst();
   }
 
-  /** Whether checkpoint {@code id} is here and complete. */
-  public boolean isSaved(Id id) throws IOException {
-    return list().isComplete(id);
+  /**
+   * Whether checkpoint {@code id} still has to be saved: false when it is here and complete.
+   *
+   * @throws TFClusterException when a newer generation has started or saved here
+   */
+  public boolean needsSave(Id id) throws IOException {
+    Listing listing = list();
+    listing.checkNotSuperseded(id, dir);
+    return !listing.isComplete(id);
   }
 
   /**
@@ -174,15 +180,33 @@ public final class CheckpointStore {
     // latest: latest() prefers the newer generation.
     now.checkNotSuperseded(id, dir);
     HadoopFiles.writeString(new Path(dir, id.pointer()), record.toString(), conf);
-    cleanUp(now, id);
+    try {
+      cleanUp(now, id);
+    } catch (IOException e) {
+      LOG.warn(
+          "Cannot clean up {} after saving {}: {}; a later save tries again",
+          dir,
+          id,
+          e.toString());
+    }
   }
 
   /**
    * Keeps the newest {@code keep} complete checkpoints at or below the latest and deletes older
    * ones: commit record first, so a crash midway leaves files no record names, which a later save
-   * removes. Files without a record (a save in progress, a crashed one) are left alone.
+   * removes. Files without a record (a save in progress, a crashed one) are left alone. A failure
+   * is logged, not thrown: the checkpoints are safe, and the next save prunes again.
    */
-  public void prune(int keep) throws IOException {
+  public void prune(int keep) {
+    try {
+      pruneOrThrow(keep);
+    } catch (IOException e) {
+      LOG.warn(
+          "Cannot prune old checkpoints in {}: {}; a later save tries again", dir, e.toString());
+    }
+  }
+
+  private void pruneOrThrow(int keep) throws IOException {
     Listing listing = list();
     List<Id> complete = listing.complete();
     if (complete.isEmpty()) {
