@@ -32,7 +32,9 @@ import org.sparktf.core.TFClusterException;
  *       place, listing their names and lengths. The newest complete one, by generation and then
  *       step, names the latest checkpoint: there is no pointer file to replace, so no window in
  *       which it is missing or half-written, on any Hadoop FileSystem whose rename to a new name is
- *       atomic (HDFS and the local FS are).
+ *       atomic (HDFS and the local FS are). Replacing one {@code latest} file instead
+ *       (FileContext's rename with OVERWRITE) would need a FileContext binding per scheme, and
+ *       would let a late write of an older generation replace a newer generation's pointer.
  *   <li>{@code generation-<n>}: created by the driver when cluster generation {@code n} starts. A
  *       save by an older generation is refused from then on.
  *   <li>{@code .<name>.tmp}: an upload in progress, or left by a crash; removed by a later save.
