@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,28 +77,34 @@ abstract class CheckpointConsistencyContract {
     faulty().close();
   }
 
+  /** The faults to inject at each change of a save. */
+  Set<Fault> faults() {
+    return EnumSet.allOf(Fault.class);
+  }
+
   @Test
   void aSaveThatFailsOrCrashesAtAnyChangeLeavesACompleteCheckpointAndTheNextSaveCleansUp()
       throws IOException {
     FaultyFileSystem faulty = faulty();
+    String dir = modelDir("crashes");
     faulty.healthy();
-    String counted = modelDir("counted");
-    saveSteps(counted, 1, 10, 20);
+    saveSteps(dir, 1, 10, 20);
     faulty.healthy();
-    save(counted, 1, 30, 30f);
+    save(dir, 1, 30, 30f);
+    // Two data files and the commit record, each a create and a rename; the prune's deletes. Every
+    // round below starts from the same state: two complete checkpoints and nothing else.
     List<String> changes = faulty.changes();
-    // Two data files and the commit record, each a create and a rename; the prune's deletes.
     assertThat(changes).hasSizeGreaterThanOrEqualTo(8);
 
-    for (Fault fault : Fault.values()) {
+    long step = 30;
+    for (Fault fault : faults()) {
       for (int at = 0; at < changes.size(); at++) {
         String what = fault + " at " + changes.get(at);
-        String dir = modelDir(fault + "-" + at);
-        faulty.healthy();
-        saveSteps(dir, 1, 10, 20);
-
+        long before = step;
+        step += 10;
         faulty.failAt(at, fault);
-        Throwable thrown = catchThrowable(() -> save(dir, 1, 30, 30f));
+        long crashed = step;
+        Throwable thrown = catchThrowable(() -> save(dir, 1, crashed, crashed));
         faulty.healthy();
         if (fault == Fault.THROW_BEFORE && changes.get(at).startsWith("delete")) {
           // Cleaning up after the commit: a failure only leaves files for the next save.
@@ -107,14 +115,15 @@ abstract class CheckpointConsistencyContract {
               .isInstanceOfAny(UncheckedIOException.class, FaultyFileSystem.Crash.class);
         }
         long after = restoredStep(dir);
-        assertThat(after).as(what).isIn(20L, 30L);
+        assertThat(after).as(what).isIn(before, crashed);
         assertThat(Checkpoints.latestStep(conf(), dir)).as(what).hasValue(after);
 
-        save(dir, 1, 40, 40f);
-        assertThat(restoredStep(dir)).as(what).isEqualTo(40);
+        step += 10;
+        save(dir, 1, step, step);
+        assertThat(restoredStep(dir)).as(what).isEqualTo(step);
         assertThat(leftovers(dir)).as(what).isEmpty();
-        assertThat(steps(dir, DATA)).as(what).containsExactly(after, 40L);
-        assertThat(steps(dir, POINTER)).as(what).containsExactly(after, 40L);
+        assertThat(steps(dir, DATA)).as(what).containsExactly(after, step);
+        assertThat(steps(dir, POINTER)).as(what).containsExactly(after, step);
       }
     }
   }

@@ -2,6 +2,8 @@ package org.sparktf.core;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +32,12 @@ class CheckpointConsistencyHdfsTest extends CheckpointConsistencyContract {
     Configuration conf = super.conf();
     conf.setInt("dfs.replication", 1); // one DataNode
     return conf;
+  }
+
+  /** Crashes only: an IOException takes the same paths on every file system (the local test). */
+  @Override
+  Set<FaultyFileSystem.Fault> faults() {
+    return EnumSet.of(FaultyFileSystem.Fault.CRASH_BEFORE, FaultyFileSystem.Fault.CRASH_AFTER);
   }
 
   @Override
