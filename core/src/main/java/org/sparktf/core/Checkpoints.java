@@ -1,31 +1,36 @@
 package org.sparktf.core;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.sparktf.core.internal.HadoopFiles;
+import org.sparktf.core.internal.CheckpointStore;
 import org.tensorflow.Session;
 
 /**
- * Checkpoints in the model directory, on any Hadoop FileSystem: {@code <modelDir>/checkpoints/
- * ckpt-<step>.index} and {@code .data-*} files, and a {@code latest} file naming the newest step,
- * written last so a reader never sees a half-copied checkpoint. TensorFlow saves to the node's
- * local directory; the files are then copied through Hadoop's client.
+ * Checkpoints in the model directory, on any Hadoop FileSystem, under {@code
+ * <modelDir>/checkpoints}. TensorFlow saves to the node's local directory; the files are then
+ * copied through Hadoop's client.
+ *
+ * <p>Crash consistency: each checkpoint's files are uploaded under new names, then a commit record
+ * naming them is written, last, through a temporary name and a rename to a new name (atomic on HDFS
+ * and the local FS). The latest checkpoint is the newest complete one, so a crash at any point of a
+ * save or a prune leaves the previous latest checkpoint, or the new one, to restore; a later save
+ * removes what the crash left behind. Existing checkpoint files are never rewritten.
+ *
+ * <p>Fencing: every checkpoint carries the {@linkplain NodeContext#generation() generation} of the
+ * cluster that saved it, and a newer generation's checkpoint is newer than any of an older
+ * generation, whatever their steps. A save is refused once a newer generation has started on the
+ * model directory, so a chief frozen across a restart cannot replace the new generation's
+ * checkpoints when it wakes up.
  */
 public final class Checkpoints {
-  private static final String DIR = "checkpoints";
-  private static final String LATEST = "latest";
-  private static final Pattern FILE = Pattern.compile("ckpt-(\\d+)\\.(index|data-\\d+-of-\\d+)");
+  /** A checkpoint pruned by a concurrent save while being read: choose again this often. */
+  private static final int RESTORE_ATTEMPTS = 3;
 
   private final long everySteps;
   private final long everyMillis;
@@ -73,51 +78,70 @@ public final class Checkpoints {
     return false;
   }
 
-  /** Saves checkpoint {@code step} now, then drops checkpoints beyond the newest {@code keep}. */
+  /**
+   * Saves checkpoint {@code step} of this node's generation now, then drops checkpoints beyond the
+   * newest {@code keep}. Saving a step that is already saved does nothing.
+   *
+   * @throws TFClusterException when a newer generation has started on the model directory
+   */
   public void save(NodeContext ctx, Session session, long step) {
-    save(session, ctx.hadoopConf(), ctx.modelDir(), ctx.localDir(), step);
+    save(session, ctx.hadoopConf(), ctx.modelDir(), ctx.localDir(), ctx.generation(), step, keep);
     lastStep = step;
     lastSaveNanos = System.nanoTime();
-    prune(ctx.hadoopConf(), ctx.modelDir(), keep);
   }
 
-  /** Saves the session's variables as checkpoint {@code step} under {@code modelDir}. */
+  /**
+   * Saves the session's variables as checkpoint {@code step} of {@code generation} under {@code
+   * modelDir}, then keeps the newest {@code keep} checkpoints. On a node, use {@link
+   * NodeContext#generation()}; a program outside a cluster passes a generation at least the newest
+   * one the model directory has seen (1 for a new one).
+   *
+   * @throws TFClusterException when the model directory has seen a newer generation
+   */
   public static void save(
       Session session,
       Configuration conf,
       String modelDir,
       java.nio.file.Path localDir,
-      long step) {
-    Path dir = new Path(modelDir, DIR);
+      long generation,
+      long step,
+      int keep) {
+    CheckpointStore.Id id = new CheckpointStore.Id(generation, step);
+    String where = modelDir + "/checkpoints";
     try {
-      java.nio.file.Path staging = Files.createTempDirectory(localDir, "ckpt-");
-      try {
-        session.save(staging.resolve("ckpt-" + step).toString());
-        try (var files = Files.list(staging)) {
-          for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) files::iterator) {
-            HadoopFiles.upload(file, new Path(dir, file.getFileName().toString()), conf);
+      CheckpointStore store = new CheckpointStore(conf, modelDir);
+      where = store.dir().toString();
+      if (store.needsSave(id)) {
+        java.nio.file.Path staging = Files.createTempDirectory(localDir, "ckpt-");
+        try {
+          session.save(staging.resolve(id.prefix()).toString());
+          try (var files = Files.list(staging)) {
+            store.save(
+                id,
+                files
+                    .filter(f -> f.getFileName().toString().startsWith(id.prefix() + "."))
+                    .sorted()
+                    .collect(Collectors.toList()));
           }
+        } finally {
+          deleteTree(staging);
         }
-      } finally {
-        deleteTree(staging);
       }
-      HadoopFiles.writeString(new Path(dir, LATEST), Long.toString(step), conf);
+      store.prune(keep);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "Cannot save checkpoint " + step + " to " + dir + ": " + e.getMessage(), e);
+          "Cannot save checkpoint " + step + " to " + where + ": " + e.getMessage(), e);
     }
   }
 
   /** The step of the newest complete checkpoint under {@code modelDir}, if any. */
   public static OptionalLong latestStep(Configuration conf, String modelDir) {
-    Path latest = new Path(new Path(modelDir, DIR), LATEST);
     try {
-      if (!latest.getFileSystem(conf).exists(latest)) {
-        return OptionalLong.empty();
-      }
-      return OptionalLong.of(Long.parseLong(HadoopFiles.readString(latest, conf).trim()));
-    } catch (IOException | NumberFormatException e) {
-      throw new IllegalStateException("Cannot read " + latest + ": " + e.getMessage(), e);
+      Optional<CheckpointStore.Id> latest = new CheckpointStore(conf, modelDir).latest();
+      return latest.isEmpty() ? OptionalLong.empty() : OptionalLong.of(latest.get().step());
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot read the checkpoints of " + modelDir + ": " + e.getMessage(), e);
     }
   }
 
@@ -130,64 +154,75 @@ public final class Checkpoints {
     return restoreLatest(session, ctx.hadoopConf(), ctx.modelDir(), ctx.localDir());
   }
 
-  /** Restores the newest checkpoint under {@code modelDir} into {@code session}. */
+  /**
+   * Restores the newest checkpoint under {@code modelDir} into {@code session}: the newest
+   * generation's, then the highest step.
+   *
+   * @return its step, or empty when the model directory has no checkpoint
+   */
   public static OptionalLong restoreLatest(
       Session session, Configuration conf, String modelDir, java.nio.file.Path localDir) {
-    OptionalLong step = latestStep(conf, modelDir);
-    if (step.isEmpty()) {
-      return step;
+    return restore(session, conf, modelDir, localDir, CheckpointStore::latest);
+  }
+
+  /**
+   * Restores checkpoint {@code step} (the newest generation's, if several saved it) under {@code
+   * modelDir} into {@code session}: for readers that must all see the same checkpoint.
+   *
+   * @throws IllegalStateException when the model directory no longer holds it
+   */
+  public static void restore(
+      Session session,
+      Configuration conf,
+      String modelDir,
+      java.nio.file.Path localDir,
+      long step) {
+    if (restore(session, conf, modelDir, localDir, store -> store.find(step)).isEmpty()) {
+      throw new IllegalStateException(
+          "Cannot restore checkpoint "
+              + step
+              + ": "
+              + modelDir
+              + "/checkpoints no longer holds it; keep more checkpoints or read them sooner");
     }
-    Path dir = new Path(modelDir, DIR);
-    String prefix = "ckpt-" + step.getAsLong();
+  }
+
+  /** Which checkpoint to restore, chosen again when a save pruned the last choice meanwhile. */
+  private interface Choice {
+    Optional<CheckpointStore.Id> of(CheckpointStore store) throws IOException;
+  }
+
+  private static OptionalLong restore(
+      Session session,
+      Configuration conf,
+      String modelDir,
+      java.nio.file.Path localDir,
+      Choice choice) {
+    String where = modelDir + "/checkpoints";
     try {
-      java.nio.file.Path staging = Files.createTempDirectory(localDir, "restore-");
-      try {
-        for (FileStatus file : HadoopFiles.list(dir, conf)) {
-          if (file.getPath().getName().startsWith(prefix + ".")) {
-            HadoopFiles.download(file.getPath(), staging.resolve(file.getPath().getName()), conf);
+      CheckpointStore store = new CheckpointStore(conf, modelDir);
+      where = store.dir().toString();
+      for (int attempt = 1; ; attempt++) {
+        Optional<CheckpointStore.Id> id = choice.of(store);
+        if (id.isEmpty()) {
+          return OptionalLong.empty();
+        }
+        java.nio.file.Path staging = Files.createTempDirectory(localDir, "restore-");
+        try {
+          session.restore(store.download(id.get(), staging).toString());
+          return OptionalLong.of(id.get().step());
+        } catch (FileNotFoundException e) {
+          if (attempt == RESTORE_ATTEMPTS) {
+            throw e;
           }
-        }
-        session.restore(staging.resolve(prefix).toString());
-      } finally {
-        deleteTree(staging);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot restore checkpoint " + prefix + " from " + dir + ": " + e.getMessage(), e);
-    }
-    return step;
-  }
-
-  private static void prune(Configuration conf, String modelDir, int keep) {
-    Path dir = new Path(modelDir, DIR);
-    try {
-      FileStatus[] files = HadoopFiles.list(dir, conf);
-      TreeSet<Long> steps = new TreeSet<>();
-      for (FileStatus file : files) {
-        Matcher m = FILE.matcher(file.getPath().getName());
-        if (m.matches()) {
-          steps.add(Long.parseLong(m.group(1)));
-        }
-      }
-      List<Long> old =
-          new ArrayList<>(steps.headSet(steps.isEmpty() ? 0 : nth(steps, keep), false));
-      FileSystem fs = dir.getFileSystem(conf);
-      for (FileStatus file : files) {
-        Matcher m = FILE.matcher(file.getPath().getName());
-        if (m.matches() && old.contains(Long.parseLong(m.group(1)))) {
-          fs.delete(file.getPath(), false);
+        } finally {
+          deleteTree(staging);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "Cannot prune old checkpoints in " + dir + ": " + e.getMessage(), e);
+          "Cannot restore a checkpoint from " + where + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The smallest step among the newest {@code keep}. */
-  private static long nth(TreeSet<Long> steps, int keep) {
-    List<Long> descending = new ArrayList<>(steps.descendingSet());
-    return descending.get(Math.min(keep, descending.size()) - 1);
   }
 
   private static void deleteTree(java.nio.file.Path dir) throws IOException {

@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparktf.core.internal.CheckpointStore;
 import org.sparktf.core.internal.ClusterLayout;
 import org.sparktf.core.internal.ControlChannel;
 import org.sparktf.core.internal.Coordinator;
@@ -22,11 +25,19 @@ import org.sparktf.core.internal.PortRange;
  * One start of a cluster's nodes: its coordinator, the Spark job that launched the nodes, their
  * addresses and secret. A restart after a node loss replaces the whole generation (new id, secret
  * and ports), because a TensorFlow server cannot change its cluster once started.
+ *
+ * <p>Each generation has a number ({@link NodeContext#generation()}), higher than every generation
+ * before it in this driver and on the model directory, where it is recorded before the nodes start:
+ * from then on {@link Checkpoints} refuses the saves of older generations' nodes.
  */
 final class ClusterGeneration {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterGeneration.class);
 
+  /** The newest generation number this driver gave out: a restart's is always higher. */
+  private static final AtomicLong LAST_NUMBER = new AtomicLong();
+
   final String id;
+  final long number;
   final Coordinator coordinator;
   final NodeAddress[] nodes;
   final ClusterSpec clusterSpec;
@@ -36,12 +47,14 @@ final class ClusterGeneration {
 
   private ClusterGeneration(
       String id,
+      long number,
       Coordinator coordinator,
       NodeJob nodeJob,
       NodeAddress[] nodes,
       ClusterSpec clusterSpec,
       byte[] secret) {
     this.id = id;
+    this.number = number;
     this.coordinator = coordinator;
     this.nodeJob = nodeJob;
     this.nodes = nodes;
@@ -61,6 +74,7 @@ final class ClusterGeneration {
       byte[] function,
       String id) {
     SparkConf conf = sc.getConf();
+    long number = nextNumber(sc.hadoopConfiguration(), options.modelDir);
     byte[] secret = ControlChannel.newSecret();
     String advertised = conf.get("spark.driver.host", "localhost");
     String bind = conf.get("spark.driver.bindAddress", advertised);
@@ -76,6 +90,7 @@ final class ClusterGeneration {
     NodeSpec template =
         new NodeSpec(
             id,
+            number,
             layout,
             advertised,
             coordinator.port(),
@@ -98,9 +113,10 @@ final class ClusterGeneration {
                 coordinator.registeredCount(), layout.numNodes(), timeout, coordinator.failure());
       }
       NodeAddress[] nodes = coordinator.addresses();
-      LOG.info("TensorFlow cluster {} is up: {}", id, describe(layout, nodes));
+      LOG.info(
+          "TensorFlow cluster {} (generation {}) is up: {}", id, number, describe(layout, nodes));
       return new ClusterGeneration(
-          id, coordinator, nodeJob, nodes, clusterSpec(layout, nodes), secret);
+          id, number, coordinator, nodeJob, nodes, clusterSpec(layout, nodes), secret);
     } catch (InterruptedException | RuntimeException e) {
       coordinator.stopAll();
       nodeJob.cancel();
@@ -110,6 +126,30 @@ final class ClusterGeneration {
         throw new TFClusterException("Cannot start cluster: interrupted", e);
       }
       throw (RuntimeException) e;
+    }
+  }
+
+  /**
+   * The next generation's number: higher than this driver's last one and, when there is a model
+   * directory, than every generation recorded there, where it is recorded in turn.
+   */
+  static long nextNumber(Configuration hadoopConf, String modelDir) {
+    if (modelDir == null) {
+      return LAST_NUMBER.incrementAndGet();
+    }
+    try {
+      long number =
+          new CheckpointStore(hadoopConf, modelDir).startGeneration(LAST_NUMBER.get() + 1);
+      LAST_NUMBER.accumulateAndGet(number, Math::max);
+      return number;
+    } catch (IOException e) {
+      throw new TFClusterException(
+          "Cannot start cluster: cannot record its generation in "
+              + modelDir
+              + "/checkpoints: "
+              + e.getMessage()
+              + "; the driver must be able to write the model directory",
+          e);
     }
   }
 

@@ -22,6 +22,15 @@ public interface NodeContext {
   /** The Spark executor that supervises this node's process. */
   String executorId();
 
+  /**
+   * The generation of this node's cluster: the driver numbers every start and every restart of a
+   * cluster on a model directory higher than any before it, and records it there, before its nodes
+   * start. The same on every node of one start. {@link Checkpoints} stamps each checkpoint with it
+   * and refuses a save once a newer generation has started, so a node frozen across a restart (and
+   * woken after it) cannot replace the new generation's checkpoints.
+   */
+  long generation();
+
   /** The whole TensorFlow cluster. */
   ClusterSpec clusterSpec();
 

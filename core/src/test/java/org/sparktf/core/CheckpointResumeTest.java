@@ -57,6 +57,7 @@ class CheckpointResumeTest {
     assertThat(first).isPresent();
     assertThat(first.getAsLong()).isGreaterThanOrEqualTo(200);
     assertThat(Files.readString(dir.resolve("restored.txt"))).isEqualTo("-1");
+    long firstGeneration = Long.parseLong(Files.readString(dir.resolve("generation.txt")));
     try (Stream<Path> files = Files.list(dir.resolve("checkpoints"))) {
       // Two kept checkpoints, each an index and a data file, plus the "latest" marker.
       assertThat(
@@ -70,6 +71,9 @@ class CheckpointResumeTest {
     train(300);
     assertThat(Files.readString(dir.resolve("restored.txt")))
         .isEqualTo(Long.toString(first.getAsLong()));
+    // A new cluster on the model directory is a newer generation, so its saves are not refused.
+    assertThat(Long.parseLong(Files.readString(dir.resolve("generation.txt"))))
+        .isGreaterThan(firstGeneration);
     long second = Checkpoints.latestStep(conf, dir.toUri().toString()).getAsLong();
     assertThat(second).isGreaterThanOrEqualTo(300);
 

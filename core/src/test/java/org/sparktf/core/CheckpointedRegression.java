@@ -54,6 +54,7 @@ final class CheckpointedRegression implements NodeFunction {
             session.initialize();
           }
           LinearRegressionNode.write(ctx, "restored.txt", Long.toString(restored.orElse(-1)));
+          LinearRegressionNode.write(ctx, "generation.txt", Long.toString(ctx.generation()));
         } else {
           ctx.awaitVariables(session, java.time.Duration.ofSeconds(60));
         }

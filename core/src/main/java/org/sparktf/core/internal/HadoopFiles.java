@@ -18,18 +18,40 @@ import org.apache.hadoop.fs.Path;
 public final class HadoopFiles {
   private HadoopFiles() {}
 
-  /** Copies a local file to {@code target}, through a temporary name and a rename. */
+  /**
+   * Copies a local file to {@code target}, which must not exist, through a temporary name ({@link
+   * #tempName}) and a rename: readers see the whole file or none of it. A rename to a new name is
+   * atomic on HDFS and on the local FS.
+   */
   public static void upload(java.nio.file.Path local, Path target, Configuration conf)
       throws IOException {
+    try (InputStream in = Files.newInputStream(local)) {
+      write(in, target, conf);
+    }
+  }
+
+  /** Writes {@code text} to {@code target}, which must not exist, like {@link #upload}. */
+  public static void writeString(Path file, String text, Configuration conf) throws IOException {
+    write(
+        new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        file,
+        conf);
+  }
+
+  /** The temporary name an upload to {@code target} writes first: ".<name>.tmp". */
+  public static Path tempName(Path target) {
+    return new Path(target.getParent(), "." + target.getName() + ".tmp");
+  }
+
+  private static void write(InputStream in, Path target, Configuration conf) throws IOException {
     FileSystem fs = target.getFileSystem(conf);
-    Path temp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-    try (InputStream in = Files.newInputStream(local);
-        OutputStream out = fs.create(temp, true)) {
+    Path temp = tempName(target);
+    try (OutputStream out = fs.create(temp, true)) {
       in.transferTo(out);
     }
-    fs.delete(target, false);
     if (!fs.rename(temp, target)) {
-      throw new IOException("Cannot rename " + temp + " to " + target);
+      throw new IOException(
+          "Cannot rename " + temp + " to " + target + ": the target exists or its folder is gone");
     }
   }
 
@@ -40,7 +62,7 @@ public final class HadoopFiles {
     if (fs.exists(target)) {
       throw new IOException("Cannot write " + target + ": it already exists");
     }
-    Path temp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+    Path temp = tempName(target);
     fs.delete(temp, true);
     try (Stream<java.nio.file.Path> files = Files.walk(localDir)) {
       for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) files::iterator) {
@@ -71,24 +93,18 @@ public final class HadoopFiles {
 
   /** The files directly under {@code dir}; empty when it does not exist. */
   public static FileStatus[] list(Path dir, Configuration conf) throws IOException {
-    FileSystem fs = dir.getFileSystem(conf);
-    return fs.exists(dir) ? fs.listStatus(dir) : new FileStatus[0];
+    try {
+      return dir.getFileSystem(conf).listStatus(dir);
+    } catch (java.io.FileNotFoundException e) {
+      return new FileStatus[0];
+    }
   }
 
+  /** The whole of a small text file. */
   public static String readString(Path file, Configuration conf) throws IOException {
     FileSystem fs = file.getFileSystem(conf);
     try (InputStream in = fs.open(file)) {
       return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    }
-  }
-
-  public static void writeString(Path file, String text, Configuration conf) throws IOException {
-    java.nio.file.Path local = Files.createTempFile("sparktf-", ".txt");
-    try {
-      Files.writeString(local, text);
-      upload(local, file, conf);
-    } finally {
-      Files.deleteIfExists(local);
     }
   }
 }

@@ -56,6 +56,11 @@ final class NodeContextImpl implements NodeContext, AutoCloseable {
   }
 
   @Override
+  public long generation() {
+    return spec.generation;
+  }
+
+  @Override
   public ClusterSpec clusterSpec() {
     return cluster;
   }

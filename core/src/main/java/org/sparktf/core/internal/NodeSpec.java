@@ -17,6 +17,7 @@ public final class NodeSpec implements Serializable {
   private static final long serialVersionUID = 1L;
 
   final String clusterId;
+  final long generation;
   final ClusterLayout layout;
   final String coordinatorHost;
   final int coordinatorPort;
@@ -39,6 +40,7 @@ public final class NodeSpec implements Serializable {
 
   public NodeSpec(
       String clusterId,
+      long generation,
       ClusterLayout layout,
       String coordinatorHost,
       int coordinatorPort,
@@ -52,6 +54,7 @@ public final class NodeSpec implements Serializable {
       long feedTimeoutMillis,
       PortRange ports) {
     this.clusterId = clusterId;
+    this.generation = generation;
     this.layout = layout;
     this.coordinatorHost = coordinatorHost;
     this.coordinatorPort = coordinatorPort;
@@ -71,6 +74,7 @@ public final class NodeSpec implements Serializable {
     NodeSpec spec =
         new NodeSpec(
             clusterId,
+            generation,
             layout,
             coordinatorHost,
             coordinatorPort,
@@ -99,6 +103,8 @@ public final class NodeSpec implements Serializable {
   public String toString() {
     return "NodeSpec{cluster="
         + clusterId
+        + ", generation="
+        + generation
         + ", node="
         + (index < 0 ? "?" : describe())
         + ", executor="

@@ -3,7 +3,6 @@ package org.sparktf.examples.imagenet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -260,39 +258,12 @@ public final class ImageNetEval {
   }
 
   /** Restores checkpoint {@code step} (not merely the latest: every partition sees the same). */
-  static void restore(Session session, Configuration conf, String checkpointDir, long step)
-      throws IOException {
-    Path dir = new Path(checkpointDir, "checkpoints");
-    String prefix = "ckpt-" + step;
-    java.nio.file.Path staging = Files.createTempDirectory("sparktf-eval-");
-    try {
-      FileSystem fs = dir.getFileSystem(conf);
-      for (FileStatus file : fs.listStatus(dir)) {
-        if (file.getPath().getName().startsWith(prefix + ".")) {
-          fs.copyToLocalFile(
-              false,
-              file.getPath(),
-              new Path(staging.resolve(file.getPath().getName()).toUri()),
-              true);
-        }
-      }
-      if (!Files.exists(staging.resolve(prefix + ".index"))) {
-        throw new IllegalStateException(
-            "Cannot restore checkpoint "
-                + step
-                + ": "
-                + dir
-                + " no longer holds it; keep more checkpoints or evaluate more often");
-      }
-      session.restore(staging.resolve(prefix).toString());
-    } finally {
-      try (var paths = Files.walk(staging)) {
-        for (java.nio.file.Path p :
-            (Iterable<java.nio.file.Path>)
-                paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+  static void restore(Session session, Configuration conf, String checkpointDir, long step) {
+    Checkpoints.restore(
+        session,
+        conf,
+        checkpointDir,
+        java.nio.file.Path.of(System.getProperty("java.io.tmpdir")),
+        step);
   }
 }
