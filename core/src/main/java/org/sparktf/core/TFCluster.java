@@ -66,6 +66,9 @@ public final class TFCluster implements AutoCloseable {
   private volatile boolean shutDown;
   // SPARK mode: feeds the last epoch of the last train() again, after a restart in shutdown().
   private volatile Runnable lastEpoch;
+  // Numbers every feeding job, so a worker tells a retried task of this epoch from the next epoch.
+  private final java.util.concurrent.atomic.AtomicInteger feeds =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private TFCluster(
       SparkSession spark,
@@ -257,6 +260,9 @@ public final class TFCluster implements AutoCloseable {
     if (shutDown) {
       throw new IllegalStateException("Cannot " + action + ": the cluster has been shut down");
     }
+    if (spark.sparkContext().getConf().getBoolean("spark.speculation", false)) {
+      throw CoreErrors.speculation(action);
+    }
   }
 
   private FeedPlan feedPlan(FeedSchema schema) {
@@ -270,7 +276,12 @@ public final class TFCluster implements AutoCloseable {
       }
     }
     return new FeedPlan(
-        current.id, current.secret, workers, schema, options.feedTimeout.toMillis());
+        current.id,
+        feeds.incrementAndGet(),
+        current.secret,
+        workers,
+        schema,
+        options.feedTimeout.toMillis());
   }
 
   private TFClusterException feedFailure(String action, Exception e) {
@@ -298,8 +309,13 @@ public final class TFCluster implements AutoCloseable {
 
     @Override
     public void call(java.util.Iterator<InternalRow> rows) {
+      TaskContext task = TaskContext.get();
       PartitionFeeder.train(
-          rows, plan, TaskContext.getPartitionId(), NodeLauncher.localNodes(plan.clusterId()));
+          rows,
+          plan,
+          task.partitionId(),
+          task.attemptNumber(),
+          NodeLauncher.localNodes(plan.clusterId()));
     }
   }
 
@@ -321,10 +337,12 @@ public final class TFCluster implements AutoCloseable {
     public java.util.Iterator<Row> call(java.util.Iterator<InternalRow> rows) {
       scala.Function1<Object, Object> toRow =
           CatalystTypeConverters.createToScalaConverter(inputSchema);
+      TaskContext task = TaskContext.get();
       return PartitionFeeder.infer(
           rows,
           plan,
-          TaskContext.getPartitionId(),
+          task.partitionId(),
+          task.attemptNumber(),
           NodeLauncher.localNodes(plan.clusterId()),
           toRow,
           outputs);

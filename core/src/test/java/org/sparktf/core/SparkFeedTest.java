@@ -162,6 +162,26 @@ class SparkFeedTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(180)
+  void aWorkerThatStopsReadingWideRowsFailsTheFeedWithinTheFeedTimeout() {
+    // Frames of 1024 floats a row are wider than the socket buffers: the feeder blocks in write().
+    TFCluster cluster = cluster().feedTimeout(Duration.ofSeconds(5)).run(SparkFeedTest::neverRead);
+    try {
+      long start = System.nanoTime();
+      Dataset<Row> wide =
+          spark
+              .range(0, 60_000, 1, 2)
+              .selectExpr("id", "array_repeat(CAST(id AS FLOAT), 1024) AS pixels");
+      assertThatThrownBy(() -> cluster.train(wide, 1))
+          .isInstanceOf(TFClusterException.class)
+          .hasMessageContaining("took no data for 5 s (feedTimeout)");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+    } finally {
+      cluster.close();
+    }
+  }
+
+  @Test
   void aWorkerThatFailsWhileFedFailsTrainingPromptlyWithItsError() {
     TFCluster cluster =
         cluster().feedTimeout(Duration.ofMinutes(10)).run(SparkFeedTest::failAfterOneBatch);

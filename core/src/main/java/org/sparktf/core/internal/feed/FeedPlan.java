@@ -35,13 +35,18 @@ public final class FeedPlan implements Serializable {
   final FeedSchema schema;
   final long feedTimeoutMillis;
 
+  /** Which feeding job (epoch or inference run) of the cluster this is. */
+  final int feed;
+
   public FeedPlan(
       String clusterId,
+      int feed,
       byte[] secret,
       List<Target> workers,
       FeedSchema schema,
       long feedTimeoutMillis) {
     this.clusterId = clusterId;
+    this.feed = feed;
     this.secret = secret.clone();
     this.workers = List.copyOf(workers);
     this.schema = schema;
@@ -69,6 +74,6 @@ public final class FeedPlan implements Serializable {
 
   @Override
   public String toString() {
-    return "FeedPlan{cluster=" + clusterId + ", workers=" + workers.size() + "}";
+    return "FeedPlan{cluster=" + clusterId + ", feed=" + feed + ", workers=" + workers.size() + "}";
   }
 }
