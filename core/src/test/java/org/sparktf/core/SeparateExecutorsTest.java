@@ -109,13 +109,14 @@ class SeparateExecutorsTest {
   void aWorkerFunctionThatReturnsWithoutTerminateEndsTheFeedAtOnce() throws Exception {
     // Executor JVMs have Spark's default spark.task.maxFailures (4): before the feed ended with the
     // function, every attempt of a feeding task waited out the feed timeout.
-    Duration feedTimeout = Duration.ofSeconds(40);
+    Duration feedTimeout = Duration.ofSeconds(90);
     try (TFCluster cluster =
         cluster(InputMode.SPARK).feedTimeout(feedTimeout).run(SeparateExecutorsTest::oneBatch)) {
       long start = System.nanoTime();
       cluster.train(spark.range(0, 200_000, 1, 6).selectExpr("id", "CAST(id AS FLOAT) AS x"), 2);
       Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertThat(took).isLessThan(feedTimeout.dividedBy(2));
+      // Generous for a loaded machine, and still less than one feed timeout.
+      assertThat(took).isLessThan(Duration.ofSeconds(60));
       cluster.shutdown();
     }
     assertThat(Files.readString(dir.resolve("one-batch-0.txt"))).isEqualTo("100");

@@ -55,7 +55,8 @@ public final class FeedPlan implements Serializable {
 
   /**
    * The worker a partition goes to: one on this executor when there is one (no network hop),
-   * otherwise the workers in turn, so partitions spread evenly.
+   * otherwise the workers in turn, so partitions spread evenly. A retried task may run on another
+   * executor: it finds the worker of its earlier attempt by asking every worker.
    */
   Target pick(int partition, Set<Integer> localNodes) {
     List<Target> local = new ArrayList<>();

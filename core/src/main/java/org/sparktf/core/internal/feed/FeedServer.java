@@ -131,6 +131,18 @@ public final class FeedServer implements Closeable {
         return;
       }
       FeedLedger.Resume resume = feed.ledger().resume(attempt);
+      if (attemptNumber > 0) {
+        System.err.println(
+            "Feed "
+                + feedId
+                + ": attempt "
+                + attemptNumber
+                + " of partition "
+                + partition
+                + " replaces the earlier ones; "
+                + resume.consumed
+                + " of its rows were already taken");
+      }
       channel.send(ready(resume));
       try {
         boolean inference = "infer".equals(mode);

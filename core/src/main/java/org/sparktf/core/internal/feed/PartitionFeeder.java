@@ -144,7 +144,8 @@ public final class PartitionFeeder {
 
   /**
    * The worker for a partition. A first attempt picks one; a retry asks every worker, which also
-   * stops each from taking more of an earlier attempt, and goes where rows were already taken.
+   * stops each from taking more of an earlier attempt (whose executor may be gone without its
+   * socket saying so), and goes where rows were already taken: a training retry must resume there.
    */
   private static FeedPlan.Target target(
       FeedPlan plan, int partition, int attempt, Set<Integer> localNodes) {
@@ -178,7 +179,7 @@ public final class PartitionFeeder {
       Set<Integer> localNodes,
       scala.Function1<Object, Object> toRow,
       String[] outputs) {
-    FeedPlan.Target worker = plan.pick(partition, localNodes);
+    FeedPlan.Target worker = target(plan, partition, attempt, localNodes);
     Opened opened;
     try {
       opened = open(plan, worker, "infer", partition, attempt);
