@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -60,13 +59,7 @@ class FeedRetryTest {
   }
 
   private TFCluster.Builder cluster() {
-    return TFCluster.builder(spark)
-        .numExecutors(2)
-        .inputMode(InputMode.SPARK)
-        .modelDir(dir.toUri().toString())
-        .reservationTimeout(Duration.ofSeconds(60))
-        .feedTimeout(Duration.ofSeconds(60))
-        .nodeJavaOptions("-Xmx256m");
+    return SparkFeedTest.cluster(spark, dir);
   }
 
   /**
@@ -140,10 +133,9 @@ class FeedRetryTest {
             .add("wide", DataTypes.createArrayType(DataTypes.FloatType));
     try (TFCluster cluster = cluster().run(FeedRetryTest::answerWide)) {
       Dataset<Row> result = cluster.inference(failingOnce(true), outputs);
-      List<Row> rows = result.collectAsList();
-      assertThat(rows).hasSize(ROWS);
-      assertThat(rows.stream().map(r -> r.getLong(0)).distinct().count()).isEqualTo(ROWS);
-      assertThat(rows).allMatch(r -> r.getLong(2) == 2 * r.getLong(0));
+      assertThat(result.count()).isEqualTo(ROWS);
+      assertThat(result.select("id").distinct().count()).isEqualTo(ROWS);
+      assertThat(result.filter("twice != 2 * id").count()).isZero();
       result.unpersist();
       // The cluster survived the failed attempt: it still answers.
       Dataset<Row> again =
@@ -182,12 +174,14 @@ class FeedRetryTest {
     Files.write(modelDir.resolve("ids-" + ctx.taskIndex() + ".txt"), ids);
   }
 
-  /** Answers each id with twice its value and a wide array, so results fill socket buffers. */
+  /**
+   * Answers each id with twice its value and an array: 4096 floats a row for partition 0, so that
+   * the results of its first attempt overflow the socket buffers if nothing drops them.
+   */
   static void answerWide(NodeContext ctx) throws Exception {
     DataFeed feed = ctx.dataFeed();
     Path marker = Path.of(new java.net.URI(ctx.modelDir())).resolve("partition-0-taken");
     long partition0End = ROWS / PARTITIONS;
-    int width = 512;
     while (!feed.shouldStop()) {
       FeedBatch batch = feed.nextBatch(64);
       if (batch.rows() == 0) {
@@ -200,14 +194,17 @@ class FeedRetryTest {
           twice[r] = 2 * ids.getLong(r);
         }
       }
+      // Inference batches never mix partitions.
+      int width = twice[0] / 2 < partition0End ? 4096 : 1;
+      if (twice[0] / 2 < partition0End && !Files.exists(marker)) {
+        // Before answering: the first attempt reads no answers while it waits for this.
+        Files.writeString(marker, "");
+      }
       try (TInt64 twiceTensor = TInt64.vectorOf(twice);
           TFloat32 wide =
               TFloat32.tensorOf(
                   Shape.of(n, width), DataBuffers.of(new float[n * width], true, false))) {
         batch.respond(Map.of("twice", twiceTensor, "wide", wide));
-      }
-      if (twice[0] / 2 < partition0End && !Files.exists(marker)) {
-        Files.writeString(marker, "");
       }
     }
   }

@@ -59,6 +59,11 @@ class SparkFeedTest {
   }
 
   private TFCluster.Builder cluster() {
+    return cluster(spark, dir);
+  }
+
+  /** A SPARK-mode cluster of two workers with small nodes, for feed tests. */
+  static TFCluster.Builder cluster(SparkSession spark, Path dir) {
     return TFCluster.builder(spark)
         .numExecutors(2)
         .inputMode(InputMode.SPARK)

@@ -66,19 +66,7 @@ final class FeedLedger {
    * dropped and its connection closed). Null when a later attempt already started.
    */
   Attempt begin(int feed, int partition, int number, Closeable connection) {
-    Closeable superseded;
-    Attempt attempt;
-    synchronized (this) {
-      Partition entry = entry(feed, partition);
-      if (entry.current != null && entry.current.number > number) {
-        return null;
-      }
-      superseded = supersede(entry);
-      attempt = new Attempt(number, entry, connection);
-      entry.current = attempt;
-    }
-    closeQuietly(superseded);
-    return attempt;
+    return replace(feed, partition, number, connection);
   }
 
   /**
@@ -87,21 +75,38 @@ final class FeedLedger {
    * already started.
    */
   Resume probe(int feed, int partition, int number) {
-    Closeable superseded;
-    Resume resume;
+    // A placeholder that queues nothing: only attempts at least as late may begin from now on.
+    Attempt placeholder = replace(feed, partition, number, null);
+    if (placeholder == null) {
+      return null;
+    }
+    abandon(placeholder);
+    return resume(placeholder);
+  }
+
+  private Attempt replace(int feed, int partition, int number, Closeable connection) {
+    Closeable superseded = null;
+    Attempt attempt;
     synchronized (this) {
       Partition entry = entry(feed, partition);
-      if (entry.current != null && entry.current.number > number) {
-        return null;
+      if (entry.current != null) {
+        if (entry.current.number > number) {
+          return null;
+        }
+        entry.current.live = false;
+        superseded = entry.current.connection;
       }
-      superseded = supersede(entry);
-      // A placeholder: only attempts at least as late may begin from now on.
-      entry.current = new Attempt(number, entry, null);
-      entry.current.live = false;
-      resume = new Resume(entry.consumed, entry.hash, entry.hashedUpTo);
+      attempt = new Attempt(number, entry, connection);
+      entry.current = attempt;
     }
-    closeQuietly(superseded);
-    return resume;
+    if (superseded != null) {
+      try {
+        superseded.close();
+      } catch (IOException e) {
+        // It is being dropped; nothing more is read from it.
+      }
+    }
+    return attempt;
   }
 
   /** Where {@code attempt} starts: what its partition's earlier attempts handed out. */
@@ -152,24 +157,5 @@ final class FeedLedger {
     }
     return partitions.computeIfAbsent(
         ((long) feed << 32) | (partition & 0xFFFFFFFFL), k -> new Partition(feed));
-  }
-
-  private static Closeable supersede(Partition entry) {
-    if (entry.current == null) {
-      return null;
-    }
-    entry.current.live = false;
-    return entry.current.connection;
-  }
-
-  private static void closeQuietly(Closeable connection) {
-    if (connection == null) {
-      return;
-    }
-    try {
-      connection.close();
-    } catch (IOException e) {
-      // It is being dropped; nothing more is read from it.
-    }
   }
 }
