@@ -169,14 +169,20 @@ class SparkFeedTest {
   @Test
   @org.junit.jupiter.api.Timeout(180)
   void aWorkerThatStopsReadingWideRowsFailsTheFeedWithinTheFeedTimeout() {
-    // Frames of 1024 floats a row are wider than the socket buffers: the feeder blocks in write().
-    TFCluster cluster = cluster().feedTimeout(Duration.ofSeconds(5)).run(SparkFeedTest::neverRead);
+    // Rows of 4M floats: one 16 MiB frame each, so the frames a feeder may have in flight (4) are
+    // more than the socket buffers hold (here up to 32 MiB received plus 4 MiB sent), and the
+    // feeder blocks in write(), where no read timeout applies.
+    TFCluster cluster =
+        cluster()
+            .feedTimeout(Duration.ofSeconds(5))
+            .nodeJavaOptions("-Xmx700m")
+            .run(SparkFeedTest::neverRead);
     try {
       long start = System.nanoTime();
       Dataset<Row> wide =
           spark
-              .range(0, 60_000, 1, 2)
-              .selectExpr("id", "array_repeat(CAST(id AS FLOAT), 1024) AS pixels");
+              .range(0, 40, 1, 1)
+              .selectExpr("id", "array_repeat(CAST(id AS FLOAT), 4194304) AS pixels");
       assertThatThrownBy(() -> cluster.train(wide, 1))
           .isInstanceOf(TFClusterException.class)
           .hasMessageContaining("took no data for 5 s (feedTimeout)");
