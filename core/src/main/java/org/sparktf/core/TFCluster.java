@@ -122,9 +122,13 @@ public final class TFCluster implements AutoCloseable {
    * reaches exactly one worker once. Returns when every partition of every epoch has been taken (or
    * skipped after a worker called {@link DataFeed#terminate()}). When a node is lost during an
    * epoch and restarts are left ({@link Builder#maxRestarts}), the cluster restarts and the epoch
-   * is fed again from its start.
+   * is fed again from its start. A feeding task that Spark retries resumes after the rows its
+   * worker already took, so it feeds no row twice; that needs {@code data} to give the same rows on
+   * every read (cache or checkpoint it otherwise).
    *
-   * @throws TFClusterException when a node failed or a worker took no data within the feed timeout
+   * @throws TFClusterException when a node failed, a worker took no data within the feed timeout,
+   *     or a retried feeding task read other rows than its first attempt
+   * @throws IllegalStateException when {@code spark.speculation} is on
    */
   public void train(Dataset<Row> data, int epochs) {
     requireSparkMode("train");
@@ -149,6 +153,7 @@ public final class TFCluster implements AutoCloseable {
    *
    * @param outputs the output columns the node function returns through {@link FeedBatch#respond}:
    *     float, double, int, long, boolean, string, or arrays of those
+   * @throws IllegalStateException when {@code spark.speculation} is on
    */
   public Dataset<Row> inference(Dataset<Row> data, StructType outputs) {
     requireSparkMode("run inference");
