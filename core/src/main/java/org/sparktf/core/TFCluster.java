@@ -67,6 +67,9 @@ public final class TFCluster implements AutoCloseable {
   private volatile boolean shutDown;
   // SPARK mode: feeds the last epoch of the last train() again, after a restart in shutdown().
   private volatile Runnable lastEpoch;
+  // Numbers every feeding job, so a worker tells a retried task of this epoch from the next epoch.
+  private final java.util.concurrent.atomic.AtomicInteger feeds =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private TFCluster(
       SparkSession spark,
@@ -125,9 +128,13 @@ public final class TFCluster implements AutoCloseable {
    * reaches exactly one worker once. Returns when every partition of every epoch has been taken (or
    * skipped after a worker called {@link DataFeed#terminate()}). When a node is lost during an
    * epoch and restarts are left ({@link Builder#maxRestarts}), the cluster restarts and the epoch
-   * is fed again from its start.
+   * is fed again from its start. A feeding task that Spark retries resumes after the rows its
+   * worker already took, so it feeds no row twice; that needs {@code data} to give the same rows on
+   * every read (cache or checkpoint it otherwise).
    *
-   * @throws TFClusterException when a node failed or a worker took no data within the feed timeout
+   * @throws TFClusterException when a node failed, a worker took no data within the feed timeout,
+   *     or a retried feeding task read other rows than its first attempt
+   * @throws IllegalStateException when {@code spark.speculation} is on
    */
   public void train(Dataset<Row> data, int epochs) {
     requireSparkMode("train");
@@ -152,6 +159,7 @@ public final class TFCluster implements AutoCloseable {
    *
    * @param outputs the output columns the node function returns through {@link FeedBatch#respond}:
    *     float, double, int, long, boolean, string, or arrays of those
+   * @throws IllegalStateException when {@code spark.speculation} is on
    */
   public Dataset<Row> inference(Dataset<Row> data, StructType outputs) {
     requireSparkMode("run inference");
@@ -263,6 +271,9 @@ public final class TFCluster implements AutoCloseable {
     if (shutDown) {
       throw new IllegalStateException("Cannot " + action + ": the cluster has been shut down");
     }
+    if (spark.sparkContext().getConf().getBoolean("spark.speculation", false)) {
+      throw CoreErrors.speculation(action);
+    }
   }
 
   private FeedPlan feedPlan(FeedSchema schema) {
@@ -276,7 +287,12 @@ public final class TFCluster implements AutoCloseable {
       }
     }
     return new FeedPlan(
-        current.id, current.secret, workers, schema, options.feedTimeout.toMillis());
+        current.id,
+        feeds.incrementAndGet(),
+        current.secret,
+        workers,
+        schema,
+        options.feedTimeout.toMillis());
   }
 
   private TFClusterException feedFailure(String action, Exception e) {
@@ -304,8 +320,13 @@ public final class TFCluster implements AutoCloseable {
 
     @Override
     public void call(java.util.Iterator<InternalRow> rows) {
+      TaskContext task = TaskContext.get();
       PartitionFeeder.train(
-          rows, plan, TaskContext.getPartitionId(), NodeLauncher.localNodes(plan.clusterId()));
+          rows,
+          plan,
+          task.partitionId(),
+          task.attemptNumber(),
+          NodeLauncher.localNodes(plan.clusterId()));
     }
   }
 
@@ -327,10 +348,12 @@ public final class TFCluster implements AutoCloseable {
     public java.util.Iterator<Row> call(java.util.Iterator<InternalRow> rows) {
       scala.Function1<Object, Object> toRow =
           CatalystTypeConverters.createToScalaConverter(inputSchema);
+      TaskContext task = TaskContext.get();
       return PartitionFeeder.infer(
           rows,
           plan,
-          TaskContext.getPartitionId(),
+          task.partitionId(),
+          task.attemptNumber(),
           NodeLauncher.localNodes(plan.clusterId()),
           toRow,
           outputs);

@@ -92,6 +92,31 @@ class SeparateExecutorsTest {
   }
 
   @Test
+  void aWorkerFunctionThatReturnsWithoutTerminateEndsTheFeedAtOnce() throws Exception {
+    // Executor JVMs have Spark's default spark.task.maxFailures (4): before the feed ended with the
+    // function, every attempt of a feeding task waited out the feed timeout.
+    Duration feedTimeout = Duration.ofSeconds(90);
+    try (TFCluster cluster =
+        cluster(InputMode.SPARK).feedTimeout(feedTimeout).run(SeparateExecutorsTest::oneBatch)) {
+      long start = System.nanoTime();
+      cluster.train(spark.range(0, 200_000, 1, 6).selectExpr("id", "CAST(id AS FLOAT) AS x"), 2);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      // Generous for a loaded machine, and still less than one feed timeout.
+      assertThat(took).isLessThan(Duration.ofSeconds(60));
+      cluster.shutdown();
+    }
+    assertThat(Files.readString(dir.resolve("one-batch-0.txt"))).isEqualTo("100");
+    Leaks.assertNoNodeProcessesOrThreadsUnderExecutors();
+  }
+
+  static void oneBatch(NodeContext ctx) throws Exception {
+    if (ctx.jobName().equals("worker")) {
+      int rows = ctx.dataFeed().nextBatch(100).rows();
+      LinearRegressionNode.write(ctx, "one-batch-" + ctx.taskIndex() + ".txt", "" + rows);
+    }
+  }
+
+  @Test
   void aFailingNodeOnAnotherJvmFailsTheClusterWithItsStackTrace() {
     TFCluster cluster = cluster(InputMode.TENSORFLOW).run(TFClusterTest::failOnWorker);
     try {

@@ -57,6 +57,11 @@ class SparkFeedTest {
   }
 
   private TFCluster.Builder cluster() {
+    return cluster(spark, dir);
+  }
+
+  /** A SPARK-mode cluster of two workers with small nodes, for feed tests. */
+  static TFCluster.Builder cluster(SparkSession spark, Path dir) {
     return TFCluster.builder(spark)
         .numExecutors(2)
         .inputMode(InputMode.SPARK)
@@ -153,6 +158,32 @@ class SparkFeedTest {
       assertThatThrownBy(() -> cluster.train(many, 1))
           .isInstanceOf(TFClusterException.class)
           .hasMessageContaining("took no data for 3 s (feedTimeout)");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+    } finally {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(180)
+  void aWorkerThatStopsReadingWideRowsFailsTheFeedWithinTheFeedTimeout() {
+    // Rows of 4M floats: one 16 MiB frame each, so the frames a feeder may have in flight (4) are
+    // more than the socket buffers hold (here up to 32 MiB received plus 4 MiB sent), and the
+    // feeder blocks in write(), where no read timeout applies.
+    TFCluster cluster =
+        cluster()
+            .feedTimeout(Duration.ofSeconds(5))
+            .nodeJavaOptions("-Xmx700m")
+            .run(SparkFeedTest::neverRead);
+    try {
+      long start = System.nanoTime();
+      Dataset<Row> wide =
+          spark
+              .range(0, 40, 1, 1)
+              .selectExpr("id", "array_repeat(CAST(id AS FLOAT), 4194304) AS pixels");
+      assertThatThrownBy(() -> cluster.train(wide, 1))
+          .isInstanceOf(TFClusterException.class)
+          .hasMessageContaining("took no data for 5 s (feedTimeout)");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
     } finally {
       cluster.close();

@@ -26,6 +26,15 @@ public final class CoreErrors {
             + " a fixed set of executors for its whole life, set spark.dynamicAllocation.enabled=false");
   }
 
+  public static IllegalStateException speculation(String action) {
+    return new IllegalStateException(
+        "Cannot "
+            + action
+            + ": spark.speculation is true; a speculative copy of a feeding task would feed its"
+            + " rows to the workers a second time. Set spark.speculation=false for this"
+            + " application");
+  }
+
   public static TFClusterException nativeLibrary(Throwable cause) {
     return new TFClusterException(
         "Cannot start cluster: the TensorFlow native library does not load on the driver ("

@@ -100,8 +100,14 @@ final class NodeRuntime {
       listen(driver);
       boolean ok = runFunction(driver, cluster, tfPort, localDir);
       functionReturned = true;
-      if (!ok && feedServer != null) {
-        feedServer.abort();
+      if (feedServer != null) {
+        if (ok) {
+          // Nothing reads the feed any more: feeding tasks are told so at once, instead of
+          // waiting out the feed timeout on every one of their attempts.
+          feedServer.functionReturned();
+        } else {
+          feedServer.abort();
+        }
       }
       stop.await();
       return ok ? NodeMain.EXIT_OK : NodeMain.EXIT_FAILED;

@@ -19,14 +19,34 @@ final class DataFeedImpl implements DataFeed {
   static final class Chunk {
     final ColumnBatch data;
     final FeedServer.Connection origin;
+    final FeedLedger.Attempt attempt;
 
-    Chunk(ColumnBatch data, FeedServer.Connection origin) {
+    /** The partition's row the chunk starts at. */
+    final long firstRow;
+
+    /** The CRC32C of the frame as sent, and its row count (before a retry's skip). */
+    final int crc;
+
+    final int frameRows;
+
+    Chunk(
+        ColumnBatch data,
+        FeedServer.Connection origin,
+        FeedLedger.Attempt attempt,
+        long firstRow,
+        int crc,
+        int frameRows) {
       this.data = data;
       this.origin = origin;
+      this.attempt = attempt;
+      this.firstRow = firstRow;
+      this.crc = crc;
+      this.frameRows = frameRows;
     }
   }
 
   private final LinkedBlockingQueue<Chunk> queue;
+  private final FeedLedger ledger = new FeedLedger();
   private final long timeoutMillis;
   private final String node;
   private volatile boolean ended;
@@ -41,9 +61,16 @@ final class DataFeedImpl implements DataFeed {
     this.node = node;
   }
 
-  /** Called by connection threads; blocks while the queue is full. False once terminated. */
+  FeedLedger ledger() {
+    return ledger;
+  }
+
+  /**
+   * Called by connection threads; blocks while the queue is full. False once terminated or once the
+   * chunk's attempt was superseded.
+   */
   boolean put(Chunk chunk) throws InterruptedException {
-    while (!terminated) {
+    while (!terminated && ledger.isLive(chunk.attempt)) {
       if (queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
         return true;
       }
@@ -53,6 +80,10 @@ final class DataFeedImpl implements DataFeed {
 
   void endOfFeed() {
     ended = true;
+  }
+
+  boolean hasEnded() {
+    return ended || terminated;
   }
 
   boolean isTerminated() {
@@ -85,6 +116,10 @@ final class DataFeedImpl implements DataFeed {
           }
           continue;
         }
+        if (!ledger.isLive(next.attempt)) {
+          // A superseded or broken attempt: its retry sends these rows again.
+          continue;
+        }
         if (next.origin != null && !parts.isEmpty()) {
           // Inference batches never mix requests: keep it for the next call.
           pending = next;
@@ -96,6 +131,10 @@ final class DataFeedImpl implements DataFeed {
         idleSince = System.nanoTime();
       }
       int take = Math.min(maxRows - have, pending.data.rows() - pendingOffset);
+      if (!ledger.take(pending, pendingOffset, take)) {
+        pending = null;
+        continue;
+      }
       ColumnBatch part =
           take == pending.data.rows()
               ? pending.data

@@ -35,13 +35,18 @@ public final class FeedPlan implements Serializable {
   final FeedSchema schema;
   final long feedTimeoutMillis;
 
+  /** Which feeding job (epoch or inference run) of the cluster this is. */
+  final int feed;
+
   public FeedPlan(
       String clusterId,
+      int feed,
       byte[] secret,
       List<Target> workers,
       FeedSchema schema,
       long feedTimeoutMillis) {
     this.clusterId = clusterId;
+    this.feed = feed;
     this.secret = secret.clone();
     this.workers = List.copyOf(workers);
     this.schema = schema;
@@ -50,7 +55,8 @@ public final class FeedPlan implements Serializable {
 
   /**
    * The worker a partition goes to: one on this executor when there is one (no network hop),
-   * otherwise the workers in turn, so partitions spread evenly.
+   * otherwise the workers in turn, so partitions spread evenly. A retried task may run on another
+   * executor: it finds the worker of its earlier attempt by asking every worker.
    */
   Target pick(int partition, Set<Integer> localNodes) {
     List<Target> local = new ArrayList<>();
@@ -69,6 +75,6 @@ public final class FeedPlan implements Serializable {
 
   @Override
   public String toString() {
-    return "FeedPlan{cluster=" + clusterId + ", workers=" + workers.size() + "}";
+    return "FeedPlan{cluster=" + clusterId + ", feed=" + feed + ", workers=" + workers.size() + "}";
   }
 }

@@ -5,9 +5,10 @@ import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
 import org.sparktf.core.DataFeed;
 import org.sparktf.core.columnar.ColumnBatch;
 import org.sparktf.core.columnar.ColumnBatchDecoder;
@@ -77,6 +78,20 @@ public final class FeedServer implements Closeable {
     feed.endOfFeed();
   }
 
+  /**
+   * The node function returned: the feed is over for this worker, as if it had called {@link
+   * DataFeed#terminate()}, so feeding tasks skip what they still have instead of waiting for the
+   * feed timeout.
+   */
+  public void functionReturned() {
+    if (!feed.hasEnded()) {
+      System.err.println(
+          "The node function returned before the feed ended: the rows still fed to this worker are"
+              + " skipped (call DataFeed.terminate() to say so explicitly)");
+    }
+    feed.terminate();
+  }
+
   /** Stops accepting feeding tasks; those connected go on. */
   @Override
   public void close() {
@@ -95,32 +110,121 @@ public final class FeedServer implements Closeable {
   private void serve(ControlChannel channel) throws IOException {
     try {
       ObjectNode request = channel.receive();
-      boolean inference = "infer".equals(request.path("mode").asText());
+      String mode = request.path("mode").asText();
+      int feedId = request.path("feed").asInt();
+      int partition = request.path("partition").asInt();
+      int attemptNumber = request.path("attempt").asInt();
       if (feed.isTerminated()) {
         channel.send(ControlChannel.message("terminated"));
         return;
       }
-      channel.send(ControlChannel.message("ready"));
-      Connection connection = new Connection(channel.output());
-      DataInputStream in = channel.input();
-      ColumnBatchDecoder decoder = new ColumnBatchDecoder(FeedProtocol.MAX_FRAME_BYTES);
-      while (in.readUnsignedByte() == FeedProtocol.FRAME) {
-        ColumnBatch batch = decoder.read(in);
-        if (inference) {
-          connection.expect(batch.rows());
-        }
-        boolean queued = feed.put(new DataFeedImpl.Chunk(batch, inference ? connection : null));
-        if (!queued) {
-          connection.terminated();
-        } else if (!inference) {
-          connection.ack();
-        }
+      if ("probe".equals(mode)) {
+        FeedLedger.Resume resume = feed.ledger().probe(feedId, partition, attemptNumber);
+        channel.send(resume == null ? superseded(partition, attemptNumber) : ready(resume));
+        return;
       }
-      // Inference results are still on their way: keep the connection until all are sent.
-      connection.awaitAnswered(feed);
+      FeedLedger.Attempt attempt =
+          feed.ledger().begin(feedId, partition, attemptNumber, channel::close);
+      if (attempt == null) {
+        channel.send(superseded(partition, attemptNumber));
+        return;
+      }
+      FeedLedger.Resume resume = feed.ledger().resume(attempt);
+      if (attemptNumber > 0) {
+        System.err.println(
+            "Feed "
+                + feedId
+                + ": attempt "
+                + attemptNumber
+                + " of partition "
+                + partition
+                + " replaces the earlier ones; "
+                + resume.consumed
+                + " of its rows were already taken");
+      }
+      channel.send(ready(resume));
+      try {
+        boolean inference = "infer".equals(mode);
+        // An inference retry needs every row again: its results go back to it, not to training.
+        receive(channel, inference, attempt, inference ? 0 : resume.consumed);
+      } catch (IOException | RuntimeException e) {
+        // The feeding task failed or went away: a retry sends what its frames held again.
+        feed.ledger().abandon(attempt);
+        throw e;
+      }
+    } catch (IOException e) {
+      System.err.println("Feed connection ended: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static ObjectNode ready(FeedLedger.Resume resume) {
+    return ControlChannel.message("ready")
+        .put("consumed", resume.consumed)
+        .put("hash", resume.hash)
+        .put("hashedUpTo", resume.hashedUpTo);
+  }
+
+  private static ObjectNode superseded(int partition, int attempt) {
+    return ControlChannel.message("error")
+        .put(
+            "message",
+            "attempt " + attempt + " of partition " + partition + " was superseded by a later one");
+  }
+
+  /**
+   * Queues the frames of one attempt. Rows before {@code consumed} reached the node function in an
+   * earlier attempt and are cut off.
+   */
+  private void receive(
+      ControlChannel channel, boolean inference, FeedLedger.Attempt attempt, long consumed)
+      throws IOException, InterruptedException {
+    Connection connection = new Connection(channel.output());
+    DataInputStream in = channel.input();
+    // The frame's bytes are hashed as they are read, for a retry to compare with.
+    CRC32C crc = new CRC32C();
+    DataInputStream frames = new DataInputStream(new CheckedInputStream(in, crc));
+    ColumnBatchDecoder decoder = new ColumnBatchDecoder(FeedProtocol.MAX_FRAME_BYTES);
+    int tag;
+    while ((tag = in.readUnsignedByte()) == FeedProtocol.FRAME) {
+      long firstRow = in.readLong();
+      crc.reset();
+      ColumnBatch batch = decoder.read(frames);
+      int frameRows = batch.rows();
+      long start = firstRow;
+      if (firstRow < consumed) {
+        if (firstRow + frameRows <= consumed) {
+          continue;
+        }
+        batch = batch.slice((int) (consumed - firstRow), frameRows);
+        start = consumed;
+      }
+      if (inference) {
+        connection.expect(batch.rows());
+      }
+      DataFeedImpl.Chunk chunk =
+          new DataFeedImpl.Chunk(
+              batch,
+              inference ? connection : null,
+              attempt,
+              start,
+              (int) crc.getValue(),
+              frameRows);
+      if (!feed.put(chunk)) {
+        if (!feed.isTerminated()) {
+          return; // Superseded: its connection is being closed.
+        }
+        connection.terminated();
+      } else if (!inference) {
+        connection.ack();
+      }
+    }
+    if (tag != FeedProtocol.END) {
+      throw new IOException("Invalid feed tag: " + tag);
+    }
+    // Inference results are still on their way: keep the connection until all are sent.
+    connection.awaitAnswered(() -> !feed.isTerminated() && feed.ledger().isLive(attempt));
   }
 
   /** The reply side of one feeding task's connection. */
@@ -139,9 +243,9 @@ public final class FeedServer implements Closeable {
       }
     }
 
-    void awaitAnswered(DataFeedImpl feed) throws InterruptedException {
+    void awaitAnswered(java.util.function.BooleanSupplier live) throws InterruptedException {
       synchronized (out) {
-        while (unanswered > 0 && !closed && !feed.isTerminated()) {
+        while (unanswered > 0 && !closed && live.getAsBoolean()) {
           out.wait(100);
         }
       }
@@ -167,8 +271,15 @@ public final class FeedServer implements Closeable {
       }
     }
 
+    /**
+     * Sends a batch's results. A feeding task that went away (its Spark task failed; a retry sends
+     * the rows again) loses them: that is logged, not thrown into the node function.
+     */
     void sendResults(Map<String, ? extends Tensor> outputs, int rows) {
       synchronized (out) {
+        if (closed) {
+          return;
+        }
         try {
           out.writeByte(FeedProtocol.RESULT);
           TensorFrames.write(outputs, rows, out);
@@ -178,7 +289,12 @@ public final class FeedServer implements Closeable {
         } catch (IOException e) {
           closed = true;
           out.notifyAll();
-          throw new UncheckedIOException("Cannot send inference results to the feeding task", e);
+          System.err.println(
+              "Dropping the inference results of "
+                  + rows
+                  + " rows: their feeding task went away ("
+                  + e
+                  + "); Spark retries it");
         }
       }
     }

@@ -1,18 +1,24 @@
 package org.sparktf.core.internal.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.util.TaskCompletionListener;
 import org.sparktf.core.TFClusterException;
 import org.sparktf.core.columnar.ColumnBatchEncoder;
 import org.sparktf.core.columnar.TensorFrames;
@@ -24,72 +30,159 @@ public final class PartitionFeeder {
 
   /**
    * Feeds a training partition. Returns early, skipping the rest, when the worker terminated its
-   * feed.
+   * feed. A retry ({@code attempt > 0}) goes to the worker that took rows of an earlier attempt, if
+   * any, and skips those rows after checking that they are the same.
    *
-   * @return the rows the worker took
+   * @return the rows of the partition read
    */
   public static long train(
-      Iterator<InternalRow> rows, FeedPlan plan, int partition, Set<Integer> localNodes) {
-    FeedPlan.Target worker = plan.pick(partition, localNodes);
-    long fed = 0;
-    try (ControlChannel channel = open(plan, worker, "train", partition)) {
-      if (channel == null) {
-        return 0;
-      }
+      Iterator<InternalRow> rows,
+      FeedPlan plan,
+      int partition,
+      int attempt,
+      Set<Integer> localNodes) {
+    FeedPlan.Target worker = target(plan, partition, attempt, localNodes);
+    Opened opened;
+    try {
+      opened = open(plan, worker, "train", partition, attempt);
+    } catch (IOException e) {
+      throw cannotFeed(worker, partition, e);
+    }
+    if (opened == null) {
+      return 0;
+    }
+    try (ControlChannel channel = opened.channel) {
+      WriteWatchdog watchdog = new WriteWatchdog(channel.socket(), plan.feedTimeoutMillis);
       DataOutputStream out = channel.output();
       DataInputStream in = channel.input();
+      Prefix prefix = new Prefix(opened.resume, worker, partition);
       ColumnBatchEncoder encoder = new ColumnBatchEncoder(plan.schema);
+      long row = 0; // The partition's row the frame being collected starts at.
       int unacked = 0;
       while (rows.hasNext()) {
         encoder.add(rows.next());
         if (encoder.rows() >= FeedProtocol.FRAME_ROWS
             || encoder.bytes() >= FeedProtocol.FRAME_BYTES) {
-          fed += encoder.rows();
-          sendFrame(encoder, out);
-          if (++unacked >= FeedProtocol.WINDOW) {
+          long first = row;
+          row += encoder.rows();
+          if (emit(encoder, first, prefix, out, watchdog) && ++unacked >= FeedProtocol.WINDOW) {
             if (!acked(in)) {
-              return fed;
+              return row;
             }
             unacked--;
           }
         }
       }
       if (encoder.rows() > 0) {
-        fed += encoder.rows();
-        sendFrame(encoder, out);
-        unacked++;
-      }
-      out.writeByte(FeedProtocol.END);
-      out.flush();
-      while (unacked-- > 0) {
-        if (!acked(in)) {
-          return fed;
+        long first = row;
+        row += encoder.rows();
+        if (emit(encoder, first, prefix, out, watchdog)) {
+          unacked++;
         }
       }
-      return fed;
+      prefix.requireComplete(row);
+      watchdog.write(
+          () -> {
+            out.writeByte(FeedProtocol.END);
+            out.flush();
+          });
+      while (unacked-- > 0) {
+        if (!acked(in)) {
+          return row;
+        }
+      }
+      return row;
     } catch (SocketTimeoutException e) {
       throw stalled(plan, worker, partition);
     } catch (IOException e) {
-      throw new TFClusterException(
-          "Cannot feed partition " + partition + " to " + worker.name + ": " + e.getMessage(), e);
+      throw cannotFeed(worker, partition, e);
     }
+  }
+
+  private static TFClusterException cannotFeed(
+      FeedPlan.Target worker, int partition, IOException e) {
+    return new TFClusterException(
+        "Cannot feed partition " + partition + " to " + worker.name + ": " + e.getMessage(), e);
+  }
+
+  /**
+   * Sends the collected frame; only hashes it when an earlier attempt already fed all its rows.
+   * Returns whether it was sent.
+   */
+  private static boolean emit(
+      ColumnBatchEncoder encoder,
+      long firstRow,
+      Prefix prefix,
+      DataOutputStream out,
+      WriteWatchdog watchdog)
+      throws IOException {
+    if (!prefix.covers(firstRow)) {
+      watchdog.write(() -> writeFrame(encoder, firstRow, out));
+      return true;
+    }
+    int rows = encoder.rows();
+    CRC32C crc = new CRC32C();
+    if (prefix.coversAll(firstRow, rows)) {
+      encoder.write(
+          new DataOutputStream(new CheckedOutputStream(OutputStream.nullOutputStream(), crc)));
+      prefix.add(crc, rows, firstRow + rows);
+      return false;
+    }
+    // The frame the earlier attempt's rows end in: the worker cuts off what it already took.
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    encoder.write(new DataOutputStream(new CheckedOutputStream(bytes, crc)));
+    prefix.add(crc, rows, firstRow + rows);
+    watchdog.write(
+        () -> {
+          out.writeByte(FeedProtocol.FRAME);
+          out.writeLong(firstRow);
+          bytes.writeTo(out);
+          out.flush();
+        });
+    return true;
+  }
+
+  /**
+   * The worker for a partition. A first attempt picks one; a retry asks every worker, which also
+   * stops each from taking more of an earlier attempt (whose executor may be gone without its
+   * socket saying so), and goes where rows were already taken: a training retry must resume there.
+   */
+  private static FeedPlan.Target target(
+      FeedPlan plan, int partition, int attempt, Set<Integer> localNodes) {
+    FeedPlan.Target picked = plan.pick(partition, localNodes);
+    if (attempt == 0) {
+      return picked;
+    }
+    FeedPlan.Target fed = null;
+    for (FeedPlan.Target worker : plan.workers) {
+      try (Opened probe = open(plan, worker, "probe", partition, attempt)) {
+        if (probe != null && probe.resume.consumed > 0) {
+          fed = worker;
+        }
+      } catch (IOException e) {
+        throw cannotFeed(worker, partition, e);
+      }
+    }
+    return fed != null ? fed : picked;
   }
 
   /**
    * Sends a partition for inference and returns its rows, each followed by its outputs, as the
-   * worker answers. Keeps at most a few frames of rows in memory.
+   * worker answers. Keeps at most a few frames of rows in memory. The connection closes when the
+   * task ends, however it ends, so that the worker drops what a failed attempt queued.
    */
   public static Iterator<Row> infer(
       Iterator<InternalRow> rows,
       FeedPlan plan,
       int partition,
+      int attempt,
       Set<Integer> localNodes,
       scala.Function1<Object, Object> toRow,
       String[] outputs) {
-    FeedPlan.Target worker = plan.pick(partition, localNodes);
-    ControlChannel channel;
+    FeedPlan.Target worker = target(plan, partition, attempt, localNodes);
+    Opened opened;
     try {
-      channel = open(plan, worker, "infer", partition);
+      opened = open(plan, worker, "infer", partition, attempt);
     } catch (IOException e) {
       throw new TFClusterException(
           "Cannot send partition "
@@ -100,7 +193,7 @@ public final class PartitionFeeder {
               + e.getMessage(),
           e);
     }
-    if (channel == null) {
+    if (opened == null) {
       throw new TFClusterException(
           "Cannot run inference on partition "
               + partition
@@ -108,32 +201,71 @@ public final class PartitionFeeder {
               + worker.name
               + " terminated its feed");
     }
-    return new InferenceIterator(rows, plan, worker, partition, channel, toRow, outputs);
+    InferenceIterator results =
+        new InferenceIterator(rows, plan, worker, partition, opened.channel, toRow, outputs);
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      task.addTaskCompletionListener((TaskCompletionListener) context -> results.closeQuietly());
+    }
+    return results;
   }
 
-  private static ControlChannel open(
-      FeedPlan plan, FeedPlan.Target worker, String mode, int partition) throws IOException {
+  /** An open feed connection and where the worker says the partition resumes. */
+  private static final class Opened implements java.io.Closeable {
+    final ControlChannel channel;
+    final FeedLedger.Resume resume;
+
+    Opened(ControlChannel channel, FeedLedger.Resume resume) {
+      this.channel = channel;
+      this.resume = resume;
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  /** Opens a connection; null when the worker terminated its feed. */
+  private static Opened open(
+      FeedPlan plan, FeedPlan.Target worker, String mode, int partition, int attempt)
+      throws IOException {
     ControlChannel channel =
         ControlChannel.connect(
             worker.host, worker.port, plan.secret, ControlChannel.HANDSHAKE_TIMEOUT_MILLIS);
     try {
-      channel.send(ControlChannel.message("feed").put("mode", mode).put("partition", partition));
+      channel.send(
+          ControlChannel.message("feed")
+              .put("mode", mode)
+              .put("feed", plan.feed)
+              .put("partition", partition)
+              .put("attempt", attempt));
       channel.readTimeout((int) Math.min(Integer.MAX_VALUE, plan.feedTimeoutMillis));
       ObjectNode reply = channel.receive();
-      if ("terminated".equals(reply.path("type").asText())) {
+      String type = reply.path("type").asText();
+      if ("terminated".equals(type)) {
         channel.close();
         return null;
       }
-      return channel;
+      if (!"ready".equals(type)) {
+        throw new IOException(reply.path("message").asText("unexpected reply " + type));
+      }
+      return new Opened(
+          channel,
+          new FeedLedger.Resume(
+              reply.path("consumed").asLong(),
+              reply.path("hash").asLong(),
+              reply.path("hashedUpTo").asLong()));
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
     }
   }
 
-  private static void sendFrame(ColumnBatchEncoder encoder, DataOutputStream out)
+  private static void writeFrame(ColumnBatchEncoder encoder, long firstRow, DataOutputStream out)
       throws IOException {
     out.writeByte(FeedProtocol.FRAME);
+    out.writeLong(firstRow);
     encoder.write(out);
     out.flush();
   }
@@ -160,6 +292,64 @@ public final class PartitionFeeder {
             + " s (feedTimeout); its node function stopped reading batches, hung, or died");
   }
 
+  /**
+   * The rows an earlier attempt of the partition already handed to the worker's node function. The
+   * retry does not send them again, but checks that its own first rows hash the same: a partition
+   * whose rows differ from one attempt to the next cannot be resumed without training on some rows
+   * twice and on others never.
+   */
+  private static final class Prefix {
+    private final FeedLedger.Resume taken;
+    private final FeedPlan.Target worker;
+    private final int partition;
+    private long hash = FeedProtocol.HASH_SEED;
+
+    Prefix(FeedLedger.Resume taken, FeedPlan.Target worker, int partition) {
+      this.taken = taken;
+      this.worker = worker;
+      this.partition = partition;
+    }
+
+    /** Whether the frame starting at {@code firstRow} holds rows already taken. */
+    boolean covers(long firstRow) {
+      return firstRow < taken.consumed;
+    }
+
+    boolean coversAll(long firstRow, int rows) {
+      return firstRow + rows <= taken.consumed;
+    }
+
+    /** Adds a frame of the prefix; once the prefix is complete, compares it. */
+    void add(CRC32C crc, int rows, long end) {
+      hash = FeedProtocol.chain(hash, (int) crc.getValue(), rows);
+      if (end >= taken.consumed && (hash != taken.hash || end != taken.hashedUpTo)) {
+        throw differs();
+      }
+    }
+
+    /** The partition ended after {@code rows} rows: fewer than were taken means it changed. */
+    void requireComplete(long rows) {
+      if (rows < taken.consumed) {
+        throw differs();
+      }
+    }
+
+    private TFClusterException differs() {
+      return new TFClusterException(
+          "Cannot feed partition "
+              + partition
+              + " to "
+              + worker.name
+              + " again after its feeding task was retried: the retried task read other rows"
+              + " than the "
+              + taken.consumed
+              + " the worker already trained on, so the DataFrame is not deterministic (for"
+              + " example rand(), a shuffle without a total order, or a source that changed)."
+              + " Cache or checkpoint the DataFrame before training (df.cache() or"
+              + " df.localCheckpoint()), or make its source deterministic");
+    }
+  }
+
   /** Streams a partition through a worker, frame by frame, yielding input rows plus outputs. */
   private static final class InferenceIterator implements Iterator<Row> {
     private static final int WINDOW = 2;
@@ -171,6 +361,8 @@ public final class PartitionFeeder {
     private final scala.Function1<Object, Object> toRow;
     private final String[] outputs;
     private final ColumnBatchEncoder encoder;
+    private final WriteWatchdog watchdog;
+    private long sentRows;
     private final Deque<Row> awaiting = new ArrayDeque<>();
     private final Deque<Row> ready = new ArrayDeque<>();
     private boolean inputDone;
@@ -192,6 +384,7 @@ public final class PartitionFeeder {
       this.toRow = toRow;
       this.outputs = outputs;
       this.encoder = new ColumnBatchEncoder(plan.schema);
+      this.watchdog = new WriteWatchdog(channel.socket(), plan.feedTimeoutMillis);
     }
 
     @Override
@@ -222,6 +415,10 @@ public final class PartitionFeeder {
                 + ": "
                 + e.getMessage(),
             e);
+      } catch (RuntimeException e) {
+        // The input failed: the worker drops what this attempt queued, and Spark retries it.
+        closeQuietly();
+        throw e;
       }
     }
 
@@ -239,13 +436,19 @@ public final class PartitionFeeder {
         encoder.add(row);
         awaiting.add((Row) toRow.apply(row));
       }
+      DataOutputStream out = channel.output();
       if (encoder.rows() > 0) {
-        PartitionFeeder.sendFrame(encoder, channel.output());
+        long first = sentRows;
+        sentRows += encoder.rows();
+        watchdog.write(() -> writeFrame(encoder, first, out));
       }
       if (!input.hasNext()) {
         inputDone = true;
-        channel.output().writeByte(FeedProtocol.END);
-        channel.output().flush();
+        watchdog.write(
+            () -> {
+              out.writeByte(FeedProtocol.END);
+              out.flush();
+            });
       }
     }
 
@@ -288,7 +491,7 @@ public final class PartitionFeeder {
       }
     }
 
-    private void closeQuietly() {
+    void closeQuietly() {
       closed = true;
       try {
         channel.close();
