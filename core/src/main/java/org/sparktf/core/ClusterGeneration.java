@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.slf4j.Logger;
@@ -20,7 +21,10 @@ import org.sparktf.core.internal.NodeSpec;
 /**
  * One start of a cluster's nodes: its coordinator, the Spark job that launched the nodes, their
  * addresses and secret. A restart after a node loss replaces the whole generation (new id, secret
- * and ports), because a TensorFlow server cannot change its cluster once started.
+ * and ports), because a TensorFlow server cannot change its cluster once started. No generation's
+ * TensorFlow server reuses a host:port of an earlier one ({@code fencedAddresses}): a node of an
+ * old generation that is still alive (frozen, or cut off) cannot reach the new cluster, since
+ * TensorFlow's gRPC has no way to refuse it.
  */
 final class ClusterGeneration {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterGeneration.class);
@@ -58,14 +62,15 @@ final class ClusterGeneration {
       TFCluster.Builder options,
       ClusterLayout layout,
       byte[] function,
-      String id) {
+      String id,
+      Set<String> fencedAddresses) {
     SparkConf conf = sc.getConf();
     byte[] secret = ControlChannel.newSecret();
     String advertised = conf.get("spark.driver.host", "localhost");
     String bind = conf.get("spark.driver.bindAddress", advertised);
     Coordinator coordinator;
     try {
-      coordinator = new Coordinator(layout, secret, bind);
+      coordinator = new Coordinator(layout, secret, bind, options.livenessTimeout(sc).toMillis());
     } catch (IOException e) {
       throw new TFClusterException(
           "Cannot start cluster: cannot open the driver's port on " + bind + ": " + e.getMessage(),
@@ -84,7 +89,9 @@ final class ClusterGeneration {
             hadoopConf(sc),
             options.nodeJavaOptions,
             options.reservationTimeout.toMillis(),
-            options.feedTimeout.toMillis());
+            options.feedTimeout.toMillis(),
+            options.livenessTimeout(sc).toMillis(),
+            fencedAddresses);
     NodeJob nodeJob = NodeJob.submit(sc, template, coordinator);
     try {
       long timeout = options.reservationTimeout.toMillis();

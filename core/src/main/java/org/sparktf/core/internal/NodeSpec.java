@@ -3,8 +3,10 @@ package org.sparktf.core.internal;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.sparktf.core.InputMode;
 
 /**
@@ -28,6 +30,9 @@ public final class NodeSpec implements Serializable {
   final List<String> javaOptions;
   final long reservationTimeoutMillis;
   final long feedTimeoutMillis;
+  final long livenessTimeoutMillis;
+  // host:port of every TensorFlow server of earlier generations of this cluster: never reused.
+  final Set<String> fencedAddresses;
 
   // Filled on the executor.
   int index = -1;
@@ -35,6 +40,9 @@ public final class NodeSpec implements Serializable {
   String host;
   List<String> gpus = List.of();
   String tmpDir;
+  // The node's scratch directory, created by the executor so that it can delete it after the node's
+  // process is gone however it ended.
+  String localDir;
 
   public NodeSpec(
       String clusterId,
@@ -48,7 +56,9 @@ public final class NodeSpec implements Serializable {
       Map<String, String> hadoopConf,
       List<String> javaOptions,
       long reservationTimeoutMillis,
-      long feedTimeoutMillis) {
+      long feedTimeoutMillis,
+      long livenessTimeoutMillis,
+      Set<String> fencedAddresses) {
     this.clusterId = clusterId;
     this.layout = layout;
     this.coordinatorHost = coordinatorHost;
@@ -61,10 +71,18 @@ public final class NodeSpec implements Serializable {
     this.javaOptions = new ArrayList<>(javaOptions);
     this.reservationTimeoutMillis = reservationTimeoutMillis;
     this.feedTimeoutMillis = feedTimeoutMillis;
+    this.livenessTimeoutMillis = livenessTimeoutMillis;
+    this.fencedAddresses = new LinkedHashSet<>(fencedAddresses);
   }
 
   /** A copy for one node, with what only the executor knows. */
-  NodeSpec onExecutor(int index, String executorId, String host, List<String> gpus, String tmpDir) {
+  NodeSpec onExecutor(
+      int index,
+      String executorId,
+      String host,
+      List<String> gpus,
+      String tmpDir,
+      String localDir) {
     NodeSpec spec =
         new NodeSpec(
             clusterId,
@@ -78,12 +96,15 @@ public final class NodeSpec implements Serializable {
             hadoopConf,
             javaOptions,
             reservationTimeoutMillis,
-            feedTimeoutMillis);
+            feedTimeoutMillis,
+            livenessTimeoutMillis,
+            fencedAddresses);
     spec.index = index;
     spec.executorId = executorId;
     spec.host = host;
     spec.gpus = List.copyOf(gpus);
     spec.tmpDir = tmpDir;
+    spec.localDir = localDir;
     return spec;
   }
 
