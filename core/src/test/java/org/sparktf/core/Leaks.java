@@ -16,10 +16,10 @@ import java.util.stream.Collectors;
 import org.sparktf.core.internal.NodeMain;
 
 /** Checks that a cluster left no node process and no SparkTF thread behind. */
-final class Leaks {
+public final class Leaks {
   private Leaks() {}
 
-  static void assertNoNodeProcessesOrThreads() {
+  public static void assertNoNodeProcessesOrThreads() {
     assertNothingLeft(Leaks::nodeProcesses);
   }
 

@@ -341,7 +341,13 @@ class NodeLossTest {
     Configuration conf = new Configuration();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (System.nanoTime() < deadline) {
-      OptionalLong latest = Checkpoints.latestStep(conf, modelDir.toUri().toString());
+      OptionalLong latest;
+      try {
+        latest = Checkpoints.latestStep(conf, modelDir.toUri().toString());
+      } catch (IllegalStateException e) {
+        // Read while the chief rewrote it: look again.
+        latest = OptionalLong.empty();
+      }
       if (latest.isPresent() && latest.getAsLong() >= step) {
         return latest.getAsLong();
       }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparktf.core.InputMode;
+import org.sparktf.core.Leaks;
 import org.sparktf.core.Signals;
 
 /**
@@ -55,6 +56,8 @@ class NodeOrphanTest {
     for (long pid : nodes) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
+    // The executor's supervision threads of an in-process node end with it.
+    Leaks.assertNoNodeProcessesOrThreads();
   }
 
   @Test
