@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
@@ -29,6 +30,10 @@ import org.sparktf.core.internal.PortRange;
  * <p>Each generation has a number ({@link NodeContext#generation()}), higher than every generation
  * before it in this driver and on the model directory, where it is recorded before the nodes start:
  * from then on {@link Checkpoints} refuses the saves of older generations' nodes.
+ *
+ * <p>No generation's TensorFlow server reuses a host:port of an earlier one ({@code
+ * fencedAddresses}): a node of an old generation that is still alive (frozen, or cut off) cannot
+ * reach the new cluster, since TensorFlow's gRPC has no way to refuse it.
  */
 final class ClusterGeneration {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterGeneration.class);
@@ -72,7 +77,8 @@ final class ClusterGeneration {
       TFCluster.Builder options,
       ClusterLayout layout,
       byte[] function,
-      String id) {
+      String id,
+      Set<String> fencedAddresses) {
     SparkConf conf = sc.getConf();
     long number = nextNumber(sc.hadoopConfiguration(), options.modelDir);
     byte[] secret = ControlChannel.newSecret();
@@ -81,7 +87,8 @@ final class ClusterGeneration {
     PortRange ports = options.ports();
     Coordinator coordinator;
     try {
-      coordinator = new Coordinator(layout, secret, bind, ports);
+      coordinator =
+          new Coordinator(layout, secret, bind, ports, options.livenessTimeout(sc).toMillis());
     } catch (IOException e) {
       throw new TFClusterException(
           "Cannot start cluster: cannot open the driver's port on " + bind + ": " + e.getMessage(),
@@ -102,7 +109,9 @@ final class ClusterGeneration {
             options.nodeJavaOptions,
             options.reservationTimeout.toMillis(),
             options.feedTimeout.toMillis(),
-            ports);
+            ports,
+            options.livenessTimeout(sc).toMillis(),
+            fencedAddresses);
     NodeJob nodeJob = NodeJob.submit(sc, template, coordinator);
     try {
       long timeout = options.reservationTimeout.toMillis();

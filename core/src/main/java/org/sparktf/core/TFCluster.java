@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -16,6 +18,8 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.VoidFunction;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -49,13 +53,18 @@ import org.sparktf.core.internal.feed.PartitionFeeder;
  * }</pre>
  *
  * <p>Every wait has a timeout. A failing node fails the cluster promptly with its role and stack
- * trace; {@link #close()} releases every process, thread and port whatever happened.
+ * trace; a node that falls silent (a frozen process, a lost host, a partition) counts as lost after
+ * {@link Builder#nodeLivenessTimeout}, and one whose executor Spark removes at once. {@link
+ * #close()} releases every process, thread and port whatever happened.
  */
 public final class TFCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TFCluster.class);
   private static final long PS_GRACE_MILLIS = 30_000;
   // Longer than the coordinator's wait for a dead node's exit report.
   private static final long VERDICT_WAIT_MILLIS = 15_000;
+
+  /** The Spark conf key of the default {@link Builder#nodeLivenessTimeout}. */
+  public static final String LIVENESS_TIMEOUT_KEY = "spark.sparktf.nodeLivenessTimeout";
 
   private final SparkSession spark;
   private final Builder options;
@@ -70,6 +79,10 @@ public final class TFCluster implements AutoCloseable {
   // Numbers every feeding job, so a worker tells a retried task of this epoch from the next epoch.
   private final java.util.concurrent.atomic.AtomicInteger feeds =
       new java.util.concurrent.atomic.AtomicInteger();
+  // host:port of every TensorFlow server this cluster has started: no later generation reuses one.
+  private final Set<String> usedAddresses = new LinkedHashSet<>();
+  private final ExecutorWatch executorWatch = new ExecutorWatch();
+  private boolean watching;
 
   private TFCluster(
       SparkSession spark,
@@ -84,11 +97,16 @@ public final class TFCluster implements AutoCloseable {
     this.function = function;
     this.baseId = baseId;
     adopt(generation);
+    spark.sparkContext().addSparkListener(executorWatch);
+    watching = true;
   }
 
   /** Makes {@code next} the running generation. */
   private void adopt(ClusterGeneration next) {
     this.generation = next;
+    synchronized (usedAddresses) {
+      next.clusterSpec.jobs().values().forEach(usedAddresses::addAll);
+    }
     // A failed node can never take more data: cancel whatever feeds or infers through the cluster.
     String group = feedJobGroup(next.id);
     next.coordinator.onFailure(() -> spark.sparkContext().cancelJobGroup(group));
@@ -412,6 +430,7 @@ public final class TFCluster implements AutoCloseable {
       throw new TFClusterException("Cannot shut down cluster: interrupted", e);
     } finally {
       generation.release();
+      stopWatching();
     }
     checkFailure();
   }
@@ -451,19 +470,45 @@ public final class TFCluster implements AutoCloseable {
         restarts,
         options.maxRestarts,
         cause);
+    Set<String> replaced = replaceSilentExecutors(failed);
     failed.release();
     try {
+      long timeout = options.reservationTimeout.toMillis();
+      executorWatch.awaitRemoved(replaced, timeout);
       // The lost executor's replacement registers with the driver over time.
-      ClusterGeneration.awaitExecutors(
-          spark.sparkContext(), layout.numNodes(), options.reservationTimeout.toMillis());
+      ClusterGeneration.awaitExecutors(spark.sparkContext(), layout.numNodes(), timeout);
       options.preflight(layout);
+      Set<String> fenced;
+      synchronized (usedAddresses) {
+        fenced = new LinkedHashSet<>(usedAddresses);
+      }
       adopt(
           ClusterGeneration.start(
-              spark.sparkContext(), options, layout, function, baseId + "-r" + restarts));
+              spark.sparkContext(), options, layout, function, baseId + "-r" + restarts, fenced));
     } catch (TFClusterException e) {
       throw CoreErrors.restartFailed(cause, e);
     }
     return true;
+  }
+
+  /**
+   * Asks Spark to kill and replace the executors of nodes that fell silent: a frozen executor still
+   * holds a task slot the restarted cluster needs, and Spark itself notices it only after {@code
+   * spark.network.timeout}. Returns the executors it asked for.
+   */
+  private Set<String> replaceSilentExecutors(ClusterGeneration failed) {
+    Set<String> replaced = new LinkedHashSet<>();
+    for (String executorId : failed.coordinator.silentExecutors()) {
+      // In local mode the nodes are the driver's children; their supervision stops them.
+      if (!"driver".equals(executorId) && !executorWatch.removed(executorId)) {
+        LOG.warn("Asking Spark to replace executor {}, whose node fell silent", executorId);
+        // Not the public killExecutor(): that lowers the application's executor target, so no
+        // replacement would come. This is what Spark's own exclusion of a bad executor uses.
+        spark.sparkContext().killAndReplaceExecutor(executorId);
+        replaced.add(executorId);
+      }
+    }
+    return replaced;
   }
 
   /** Shuts the cluster down if that has not happened, killing whatever still runs. */
@@ -472,6 +517,53 @@ public final class TFCluster implements AutoCloseable {
     if (!shutDown) {
       shutDown = true;
       generation.release();
+    }
+    stopWatching();
+  }
+
+  private synchronized void stopWatching() {
+    if (watching) {
+      watching = false;
+      spark.sparkContext().removeSparkListener(executorWatch);
+    }
+  }
+
+  /**
+   * Spark's executor-lost events: a node on a removed executor is lost at once, without waiting for
+   * its silence to reach the liveness timeout.
+   */
+  private final class ExecutorWatch extends SparkListener {
+    private final Set<String> removed = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void onExecutorRemoved(SparkListenerExecutorRemoved event) {
+      removed.add(event.executorId());
+      generation.coordinator.executorLost(event.executorId(), event.reason());
+      synchronized (this) {
+        notifyAll();
+      }
+    }
+
+    boolean removed(String executorId) {
+      return removed.contains(executorId);
+    }
+
+    /** Waits until Spark removed every executor of {@code executorIds}; false on timeout. */
+    synchronized boolean awaitRemoved(Set<String> executorIds, long timeoutMillis) {
+      long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+      while (!removed.containsAll(executorIds)) {
+        long left = (deadline - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
     }
   }
 
@@ -493,6 +585,7 @@ public final class TFCluster implements AutoCloseable {
     Duration reservationTimeout = Duration.ofMinutes(10);
     Duration feedTimeout = Duration.ofMinutes(10);
     private Duration shutdownTimeout = Duration.ofDays(3);
+    private Duration nodeLivenessTimeout;
     List<String> nodeJavaOptions = List.of("-Xmx1g");
     private int maxRestarts;
     private PortRange portRange;
@@ -584,6 +677,36 @@ public final class TFCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a node's process or its executor may stay silent before the node counts as lost.
+     * Nodes, executors and the driver exchange heartbeats every quarter of this time; a frozen
+     * process, a powered-off host or a network partition ends them. A lost node restarts the
+     * cluster ({@link #maxRestarts}) or fails it with an error naming the node, its executor and
+     * host, and how long it was silent; the silent executor is replaced before a restart. A node
+     * that hears nothing from the driver for this long exits on its own. Default: the Spark conf
+     * key {@value TFCluster#LIVENESS_TIMEOUT_KEY}, else {@code spark.network.timeout} (120 s),
+     * which is also how long Spark waits for a silent executor.
+     */
+    public Builder nodeLivenessTimeout(Duration timeout) {
+      this.nodeLivenessTimeout = positive("nodeLivenessTimeout", timeout);
+      return this;
+    }
+
+    /** The liveness timeout: set on the builder, else from the Spark conf. */
+    Duration livenessTimeout(SparkContext sc) {
+      if (nodeLivenessTimeout != null) {
+        return nodeLivenessTimeout;
+      }
+      SparkConf conf = sc.getConf();
+      long networkTimeout = conf.getTimeAsMs("spark.network.timeout", "120s");
+      long millis = conf.getTimeAsMs(LIVENESS_TIMEOUT_KEY, networkTimeout + "ms");
+      if (millis <= 0) {
+        throw new IllegalArgumentException(
+            "Invalid " + LIVENESS_TIMEOUT_KEY + ": " + millis + " ms; it must be positive");
+      }
+      return Duration.ofMillis(millis);
+    }
+
     /** JVM options of the node processes. Default: -Xmx1g. */
     public Builder nodeJavaOptions(String... options) {
       this.nodeJavaOptions = List.of(options);
@@ -607,8 +730,10 @@ public final class TFCluster implements AutoCloseable {
       byte[] functionBytes = serialize(function);
       preflight(layout);
       String clusterId = UUID.randomUUID().toString().substring(0, 8);
+      livenessTimeout(spark.sparkContext());
       ClusterGeneration generation =
-          ClusterGeneration.start(spark.sparkContext(), this, layout, functionBytes, clusterId);
+          ClusterGeneration.start(
+              spark.sparkContext(), this, layout, functionBytes, clusterId, Set.of());
       return new TFCluster(spark, this, layout, functionBytes, clusterId, generation);
     }
 
@@ -622,10 +747,8 @@ public final class TFCluster implements AutoCloseable {
       if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
         throw CoreErrors.dynamicAllocation();
       }
-      SlotCounter.require(
-          spark.sparkContext(),
-          layout.numNodes(),
-          Math.min(reservationTimeout.toMillis(), 60_000L));
+      // Executors register as the cluster manager grants them: as long as the nodes may take.
+      SlotCounter.require(spark.sparkContext(), layout.numNodes(), reservationTimeout.toMillis());
     }
 
     /**

@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 class NodeLossTest {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLossTest.class);
   private static final long TARGET_STEP = 400;
+  private static final Duration LIVENESS = Duration.ofSeconds(10);
   private static SparkSession spark;
 
   @TempDir static Path home;
@@ -203,6 +204,114 @@ class NodeLossTest {
     Leaks.assertPortsReleased(cluster.clusterSpec());
   }
 
+  @Test
+  void aFrozenWorkerIsLostAfterTheLivenessTimeoutAndTheClusterRestartsWithoutIt() throws Exception {
+    Path modelDir = dir.resolve("frozen");
+    TFCluster cluster =
+        cluster(modelDir, 1)
+            .nodeLivenessTimeout(LIVENESS)
+            .run(new ResumableRegression(TARGET_STEP, 100));
+    ClusterSpec first = cluster.clusterSpec();
+    long checkpointBeforeFreeze;
+    long restartSeconds;
+    long exitSeconds;
+    try {
+      String firstId = cluster.id();
+      checkpointBeforeFreeze = awaitCheckpoint(modelDir, 100);
+      ProcessHandle node = nodeProcess(firstId, "worker:1");
+      ProcessHandle executor = node.parent().orElseThrow();
+      // A frozen machine: no exit, no EOF, no RST; only silence.
+      Signals.send("STOP", executor.pid(), node.pid());
+      long frozen = System.nanoTime();
+      CompletableFuture<Void> shutdown = CompletableFuture.runAsync(cluster::shutdown);
+      long deadline = frozen + TimeUnit.MINUTES.toNanos(3);
+      while (!cluster.id().equals(firstId + "-r1") && !shutdown.isDone()) {
+        assertThat(System.nanoTime()).as("restarted within 3 minutes").isLessThan(deadline);
+        LockSupport.parkNanos(100_000_000L);
+      }
+      restartSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen);
+      assertThat(cluster.id()).isEqualTo(firstId + "-r1");
+      // Fenced: the new servers listen where no server of the old cluster did.
+      assertThat(addresses(cluster.clusterSpec())).doesNotContainAnyElementsOf(addresses(first));
+
+      // The old processes wake up and leave on their own, whatever they were doing.
+      long woken = System.nanoTime();
+      for (ProcessHandle process : List.of(executor, node)) {
+        if (process.isAlive()) {
+          Signals.send("CONT", process.pid());
+        }
+      }
+      node.onExit().get(LIVENESS.toSeconds() + 5, TimeUnit.SECONDS);
+      exitSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - woken);
+      // Spark replaced the frozen executor: it kills it.
+      executor.onExit().get(60, TimeUnit.SECONDS);
+
+      shutdown.get(4, TimeUnit.MINUTES);
+      assertThat(cluster.restarts()).isEqualTo(1);
+    } finally {
+      cluster.close();
+    }
+    Leaks.assertPortsReleased(cluster.clusterSpec());
+    Leaks.assertPortsReleased(first);
+    List<Long> begins = begins(modelDir);
+    String[] result = Files.readString(modelDir.resolve("final.txt")).split(" ");
+    LOG.info(
+        "Froze worker:1 (executor and node) after checkpoint {}; the cluster restarted {} s later"
+            + " (nodeLivenessTimeout {} s) and began at global step {}; the old node exited {} s"
+            + " after it woke up; final step {}, held-out loss {}",
+        checkpointBeforeFreeze,
+        restartSeconds,
+        LIVENESS.toSeconds(),
+        begins.get(1),
+        exitSeconds,
+        result[0],
+        result[1]);
+    // Detection within the timeout plus two heartbeats, then replacing the executor and starting
+    // the nodes again.
+    assertThat(restartSeconds).isLessThan(3 * LIVENESS.toSeconds() + 60);
+    assertThat(begins).hasSize(2);
+    assertThat(begins.get(1)).isGreaterThanOrEqualTo(checkpointBeforeFreeze);
+    assertThat(Long.parseLong(result[0])).isGreaterThanOrEqualTo(TARGET_STEP);
+    assertThat(Float.parseFloat(result[1])).isCloseTo(0.01f, within(0.003f));
+  }
+
+  @Test
+  void aFrozenWorkerWithoutRestartsFailsTheClusterNamingItsExecutorHostAndSilence()
+      throws Exception {
+    TFCluster cluster =
+        cluster(dir, 0)
+            .nodeLivenessTimeout(LIVENESS)
+            .run(new ResumableRegression(TARGET_STEP, 100));
+    try {
+      awaitCheckpoint(dir, 100);
+      ProcessHandle node = nodeProcess(cluster.id(), "worker:1");
+      ProcessHandle executor = node.parent().orElseThrow();
+      Signals.send("STOP", executor.pid(), node.pid());
+      long frozen = System.nanoTime();
+      assertThatThrownBy(cluster::shutdown)
+          .isInstanceOf(TFClusterException.class)
+          .hasMessageMatching(
+              "(?s)Node worker:1 \\(executor \\d+, host [^)]+\\) was lost: its (process|executor)"
+                  + " was silent for \\d+ s, longer than nodeLivenessTimeout \\(10.0 s\\).*");
+      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen);
+      LOG.info("The cluster failed {} s after worker:1 froze (nodeLivenessTimeout 10 s)", seconds);
+      assertThat(seconds).isLessThan(3 * LIVENESS.toSeconds());
+      assertThat(cluster.restarts()).isZero();
+
+      // Woken up, the old node learns it was superseded and exits; its executor lives on.
+      Signals.send("CONT", executor.pid(), node.pid());
+      node.onExit().get(LIVENESS.toSeconds() + 5, TimeUnit.SECONDS);
+      assertThat(executor.isAlive()).isTrue();
+    } finally {
+      cluster.close();
+    }
+    Leaks.assertPortsReleased(cluster.clusterSpec());
+  }
+
+  private static List<String> addresses(ClusterSpec cluster) {
+    return cluster.jobs().values().stream().flatMap(List::stream).collect(Collectors.toList());
+  }
+
   /** The node process of {@code node} ("worker:1") of cluster {@code clusterId}. */
   private static ProcessHandle nodeProcess(String clusterId, String node) {
     String marker = "-Dsparktf.node=" + clusterId + "/" + node;
@@ -220,7 +329,13 @@ class NodeLossTest {
     Configuration conf = new Configuration();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (System.nanoTime() < deadline) {
-      OptionalLong latest = Checkpoints.latestStep(conf, modelDir.toUri().toString());
+      OptionalLong latest;
+      try {
+        latest = Checkpoints.latestStep(conf, modelDir.toUri().toString());
+      } catch (IllegalStateException e) {
+        // Read while the chief rewrote it: look again.
+        latest = OptionalLong.empty();
+      }
       if (latest.isPresent() && latest.getAsLong() >= step) {
         return latest.getAsLong();
       }

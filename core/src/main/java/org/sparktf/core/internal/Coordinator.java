@@ -7,6 +7,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntPredicate;
@@ -19,7 +20,10 @@ import org.slf4j.LoggerFactory;
  * connection is authenticated with the cluster's secret; see {@link ControlChannel}.
  *
  * <p>A node's process keeps its connection open for its whole life, so a closed connection before
- * the cluster stops means the node died; its executor then reports the exit code and output.
+ * the cluster stops means the node died; its executor then reports the exit code and output. A
+ * node's process and its executor also exchange heartbeats with the coordinator ({@link
+ * Heartbeats}): a node silent for longer than the liveness timeout, or whose executor Spark
+ * removed, is declared lost at once, told it is superseded and cut off.
  */
 public final class Coordinator implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
@@ -27,6 +31,8 @@ public final class Coordinator implements Closeable {
 
   private final ClusterLayout layout;
   private final ControlServer server;
+  private final long livenessTimeoutMillis;
+  private final Thread liveness;
 
   // Guarded by this.
   private final NodeAddress[] addresses;
@@ -36,6 +42,16 @@ public final class Coordinator implements Closeable {
   private final boolean[] terminated;
   private final boolean[] exitReported;
   private final boolean[] unreported;
+  private final ControlChannel[] executorChannels;
+  // System.nanoTime() of the last message from the node's process (0 until it joined the cluster)
+  // and from its executor's supervision channel (0 while there is none).
+  private final long[] lastHeard;
+  private final long[] executorLastHeard;
+  private final boolean[] lost;
+  // A node function failed while another node was silent: held until that node is declared lost
+  // (then the loss is the cause) or speaks again (then the function failure stands).
+  private final String[] pendingFailures;
+  private final Set<String> silentExecutors = new LinkedHashSet<>();
   private String failure;
   private boolean nodeLost;
   private Runnable onFailure = () -> {};
@@ -43,18 +59,31 @@ public final class Coordinator implements Closeable {
   private boolean closed;
 
   /** A coordinator on any free port of {@code bindHost}. */
-  public Coordinator(ClusterLayout layout, byte[] secret, String bindHost) throws IOException {
-    this(layout, secret, bindHost, PortRange.ANY);
+  public Coordinator(
+      ClusterLayout layout, byte[] secret, String bindHost, long livenessTimeoutMillis)
+      throws IOException {
+    this(layout, secret, bindHost, PortRange.ANY, livenessTimeoutMillis);
   }
 
-  /** A coordinator on a free port of {@code ports} on {@code bindHost}. */
-  public Coordinator(ClusterLayout layout, byte[] secret, String bindHost, PortRange ports)
+  /**
+   * A coordinator on a free port of {@code ports} on {@code bindHost}.
+   *
+   * @param livenessTimeoutMillis how long a node's process or executor may stay silent before the
+   *     node counts as lost
+   */
+  public Coordinator(
+      ClusterLayout layout,
+      byte[] secret,
+      String bindHost,
+      PortRange ports,
+      long livenessTimeoutMillis)
       throws IOException {
     this(
         layout,
         secret,
         bindHost,
         ports,
+        livenessTimeoutMillis,
         ControlChannel.HANDSHAKE_TIMEOUT_MILLIS,
         ControlServer.MAX_PENDING);
   }
@@ -65,10 +94,12 @@ public final class Coordinator implements Closeable {
       byte[] secret,
       String bindHost,
       PortRange ports,
+      long livenessTimeoutMillis,
       int handshakeTimeoutMillis,
       int maxPending)
       throws IOException {
     this.layout = layout;
+    this.livenessTimeoutMillis = livenessTimeoutMillis;
     int n = layout.numNodes();
     this.addresses = new NodeAddress[n];
     this.nodeChannels = new ControlChannel[n];
@@ -77,6 +108,11 @@ public final class Coordinator implements Closeable {
     this.terminated = new boolean[n];
     this.exitReported = new boolean[n];
     this.unreported = new boolean[n];
+    this.executorChannels = new ControlChannel[n];
+    this.lastHeard = new long[n];
+    this.executorLastHeard = new long[n];
+    this.lost = new boolean[n];
+    this.pendingFailures = new String[n];
     this.server =
         new ControlServer(
             "coordinator",
@@ -87,6 +123,9 @@ public final class Coordinator implements Closeable {
             LOG::warn,
             handshakeTimeoutMillis,
             maxPending);
+    this.liveness = new Thread(this::watchLiveness, "sparktf-coordinator-liveness-" + port());
+    liveness.setDaemon(true);
+    liveness.start();
   }
 
   /** The name of the coordinator's threads serving connections still in their handshake. */
@@ -193,6 +232,32 @@ public final class Coordinator implements Closeable {
     }
   }
 
+  /**
+   * Spark removed executor {@code executorId}: a node it ran is lost now, whatever its process
+   * still does (called from a SparkListener).
+   */
+  public void executorLost(String executorId, String reason) {
+    int index = -1;
+    synchronized (this) {
+      for (int i = 0; i < addresses.length; i++) {
+        if (addresses[i] != null && addresses[i].executorId.equals(executorId)) {
+          index = i;
+        }
+      }
+    }
+    if (index >= 0) {
+      declareLost(index, "was lost: Spark removed its executor (" + reason + ")", false);
+    }
+  }
+
+  /**
+   * The executors of nodes declared lost because they fell silent: they may still hold a task slot
+   * and a frozen process, so a restart replaces them first.
+   */
+  public synchronized Set<String> silentExecutors() {
+    return new LinkedHashSet<>(silentExecutors);
+  }
+
   public synchronized boolean terminated(int node) {
     return terminated[node];
   }
@@ -222,6 +287,8 @@ public final class Coordinator implements Closeable {
       notifyAll();
     }
     server.close();
+    liveness.interrupt();
+    join(liveness);
     try {
       server.awaitThreads(10_000);
     } catch (InterruptedException e) {
@@ -286,9 +353,16 @@ public final class Coordinator implements Closeable {
       case "exited":
         recordExit(first);
         break;
+      case Heartbeats.SUPERVISE:
+        serveSupervisor(channel, first.path("index").asInt(-1));
+        break;
       default:
         LOG.warn("Coordinator ignores an unknown message type {}", first.path("type"));
     }
+  }
+
+  private synchronized boolean isClosed() {
+    return closed;
   }
 
   private void serveNode(ControlChannel channel, NodeAddress address)
@@ -304,12 +378,20 @@ public final class Coordinator implements Closeable {
         describe(index),
         address.host,
         address.executorId);
-    channel.send(clusterOrError());
+    ObjectNode answer = clusterOrError();
+    channel.send(answer);
+    if ("cluster".equals(answer.path("type").asText())) {
+      synchronized (this) {
+        // From now on the node and the coordinator exchange heartbeats.
+        lastHeard[index] = System.nanoTime();
+      }
+    }
     try {
       while (true) {
         ObjectNode message = channel.receive();
         String type = message.path("type").asText();
         synchronized (this) {
+          lastHeard[index] = System.nanoTime();
           if ("done".equals(type)) {
             done[index] = true;
           } else if ("failed".equals(type)) {
@@ -322,6 +404,10 @@ public final class Coordinator implements Closeable {
       }
     } catch (IOException e) {
       synchronized (this) {
+        if (lost[index]) {
+          // Declared lost already; the coordinator closed this channel itself.
+          return;
+        }
         disconnected[index] = true;
         notifyAll();
         // The executor reports the exit code and output of a dead process: wait a little for it,
@@ -354,7 +440,8 @@ public final class Coordinator implements Closeable {
         fail(
             "Node "
                 + describe(other)
-                + " went away (its process or executor died), and then node "
+                + (lost[other] ? " was lost" : " went away (its process or executor died)")
+                + ", and then node "
                 + describe(index)
                 + " failed: "
                 + error,
@@ -362,7 +449,188 @@ public final class Coordinator implements Closeable {
         return;
       }
     }
+    if (anotherSuspect(index)) {
+      // A silent node makes the others' gRPC calls fail before it counts as lost: wait for the
+      // verdict on it (the liveness watch settles this within the liveness timeout).
+      pendingFailures[index] = error;
+      return;
+    }
     fail("Node " + describe(index) + " failed: " + error);
+  }
+
+  /** Whether a node other than {@code index} is suspect. */
+  private boolean anotherSuspect(int index) {
+    for (int other = 0; other < layout.numNodes(); other++) {
+      if (other != index && suspect(other)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the node, or its executor, has been silent for more than two heartbeats while the
+   * cluster still needs it: it may be lost.
+   */
+  synchronized boolean suspect(int index) {
+    if (disconnected[index] || !needed(index)) {
+      return false;
+    }
+    long now = System.nanoTime();
+    long suspectNanos = 2 * Heartbeats.intervalMillis(livenessTimeoutMillis) * 1_000_000L;
+    boolean nodeSilent = lastHeard[index] > 0 && now - lastHeard[index] > suspectNanos;
+    boolean executorSilent =
+        executorLastHeard[index] > 0 && now - executorLastHeard[index] > suspectNanos;
+    return nodeSilent || executorSilent;
+  }
+
+  /**
+   * Sends heartbeats to every node and executor channel, declares lost the nodes silent past the
+   * timeout, and settles held function failures once no node is suspect any more.
+   */
+  private void watchLiveness() {
+    long interval = Heartbeats.intervalMillis(livenessTimeoutMillis);
+    long timeoutNanos = livenessTimeoutMillis * 1_000_000L;
+    while (true) {
+      try {
+        Thread.sleep(interval);
+      } catch (InterruptedException e) {
+        return;
+      }
+      List<ControlChannel> peers = new ArrayList<>();
+      List<Integer> silentNodes = new ArrayList<>();
+      List<String> silences = new ArrayList<>();
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < layout.numNodes(); i++) {
+          if (executorChannels[i] != null) {
+            peers.add(executorChannels[i]);
+          }
+          if (lastHeard[i] == 0 || disconnected[i]) {
+            continue;
+          }
+          peers.add(nodeChannels[i]);
+          long nodeSilence = now - lastHeard[i];
+          long executorSilence = executorLastHeard[i] == 0 ? 0 : now - executorLastHeard[i];
+          if (nodeSilence > timeoutNanos || executorSilence > timeoutNanos) {
+            silentNodes.add(i);
+            silences.add(
+                silence(
+                    nodeSilence > timeoutNanos ? "its process" : "its executor",
+                    Math.max(nodeSilence, executorSilence)));
+          }
+        }
+        for (int i = 0; i < layout.numNodes(); i++) {
+          if (pendingFailures[i] != null && silentNodes.isEmpty() && !anotherSuspect(i)) {
+            fail("Node " + describe(i) + " failed: " + pendingFailures[i]);
+          }
+        }
+      }
+      for (ControlChannel peer : peers) {
+        try {
+          peer.send(ControlChannel.message(Heartbeats.HEARTBEAT));
+        } catch (IOException e) {
+          // Its own handler sees the broken channel.
+        }
+      }
+      for (int i = 0; i < silentNodes.size(); i++) {
+        declareLost(silentNodes.get(i), silences.get(i), true);
+      }
+    }
+  }
+
+  private String silence(String who, long silenceNanos) {
+    return "was lost: "
+        + who
+        + " was silent for "
+        + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(silenceNanos)
+        + " s, longer than nodeLivenessTimeout ("
+        + livenessTimeoutMillis / 1000.0
+        + " s); its process, executor or host froze, crashed or was cut off from the driver";
+  }
+
+  /**
+   * Records node {@code index} as lost (a restartable failure), tells its process and executor they
+   * are superseded, and closes their channels, so that nothing the node still does reaches this
+   * cluster.
+   */
+  private void declareLost(int index, String what, boolean silent) {
+    ControlChannel node;
+    ControlChannel executor;
+    StringBuilder message = new StringBuilder();
+    synchronized (this) {
+      if (stopping || lost[index] || addresses[index] == null || !needed(index)) {
+        return;
+      }
+      lost[index] = true;
+      disconnected[index] = true;
+      unreported[index] = true;
+      node = nodeChannels[index];
+      executor = executorChannels[index];
+      if (silent) {
+        silentExecutors.add(addresses[index].executorId);
+      }
+      message.append("Node ").append(describe(index)).append(' ').append(what);
+      for (int other = 0; other < layout.numNodes(); other++) {
+        if (other != index && pendingFailures[other] != null) {
+          message
+              .append("; meanwhile node ")
+              .append(layout.describe(other))
+              .append(" failed: ")
+              .append(pendingFailures[other]);
+        }
+      }
+      notifyAll();
+    }
+    LOG.warn("{}", message);
+    fail(message.toString(), true);
+    supersede(node);
+    supersede(executor);
+  }
+
+  private static void supersede(ControlChannel channel) {
+    if (channel == null) {
+      return;
+    }
+    try {
+      channel.send(ControlChannel.message(Heartbeats.SUPERSEDED));
+    } catch (IOException e) {
+      LOG.debug("Cannot tell a lost node it is superseded: {}", e.toString());
+    }
+    closeQuietly(channel);
+  }
+
+  /** An executor's channel that supervises node {@code index}'s process: heartbeats both ways. */
+  private void serveSupervisor(ControlChannel channel, int index) throws IOException {
+    synchronized (this) {
+      if (index < 0 || index >= layout.numNodes() || executorChannels[index] != null) {
+        channel.send(
+            ControlChannel.message("error").put("message", "Invalid node index: " + index));
+        return;
+      }
+      executorChannels[index] = channel;
+      executorLastHeard[index] = System.nanoTime();
+    }
+    try {
+      while (true) {
+        channel.receive();
+        synchronized (this) {
+          executorLastHeard[index] = System.nanoTime();
+        }
+      }
+    } finally {
+      synchronized (this) {
+        // The executor's end closes when its node's process exited; that loss, if it is one, is
+        // seen on the node's own channel.
+        if (executorChannels[index] == channel) {
+          executorChannels[index] = null;
+          executorLastHeard[index] = 0;
+        }
+      }
+    }
   }
 
   /**
@@ -428,7 +696,9 @@ public final class Coordinator implements Closeable {
                   + describe(index)
                   + " exited with code "
                   + exitCode
-                  + "; its last output:\n"
+                  + " ("
+                  + NodeExit.describe(exitCode)
+                  + "); its last output:\n"
                   + message.path("output").asText(),
               true);
         }
@@ -446,6 +716,25 @@ public final class Coordinator implements Closeable {
         + (address == null
             ? ""
             : " (executor " + address.executorId + ", host " + address.host + ")");
+  }
+
+  private static void closeQuietly(Closeable closeable) {
+    try {
+      closeable.close();
+    } catch (IOException e) {
+      LOG.debug("Ignoring close failure", e);
+    }
+  }
+
+  private static void join(Thread thread) {
+    if (thread == Thread.currentThread()) {
+      return;
+    }
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   static List<NodeAddress> parseCluster(ObjectNode cluster) {

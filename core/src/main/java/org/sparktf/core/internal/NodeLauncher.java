@@ -3,6 +3,9 @@ package org.sparktf.core.internal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkEnv;
@@ -32,17 +35,33 @@ public final class NodeLauncher {
     if (!localMode && !NodeRegistry.local(template.clusterId).isEmpty()) {
       throw CoreErrors.twoNodesOnOneExecutor(executorId, template.layout.describe(index));
     }
+    String tmpDir = System.getProperty("java.io.tmpdir");
+    Path localDir;
+    try {
+      localDir = Files.createTempDirectory(Paths.get(tmpDir), "sparktf-node-");
+    } catch (IOException e) {
+      throw new TFClusterException(
+          "Cannot start TensorFlow node "
+              + template.layout.describe(index)
+              + ": cannot create its local directory in "
+              + tmpDir
+              + ": "
+              + e.getMessage(),
+          e);
+    }
     NodeSpec spec =
         template.onExecutor(
             index,
             executorId,
             env.blockManager().blockManagerId().host(),
             gpus(TaskContext.get()),
-            System.getProperty("java.io.tmpdir"));
+            tmpDir,
+            localDir.toString());
     NodeProcess node;
     try {
       node = NodeProcess.launch(spec);
     } catch (IOException e) {
+      NodeRuntime.deleteRecursively(localDir);
       throw new TFClusterException(
           "Cannot start TensorFlow node " + spec.describe() + ": " + e.getMessage(), e);
     }

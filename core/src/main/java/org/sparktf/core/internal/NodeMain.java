@@ -7,15 +7,9 @@ import java.io.ObjectInputStream;
 /**
  * The entry point of a node's child JVM. It reads its {@link NodeSpec} from standard input, runs
  * the node, and halts: a started TensorFlow server cannot be stopped in-process, so leaving the JVM
- * is the only way to release its port and threads.
+ * is the only way to release its port and threads. Its exit codes are those of {@link NodeExit}.
  */
 public final class NodeMain {
-  static final int EXIT_OK = 0;
-  static final int EXIT_FAILED = 1;
-  static final int EXIT_PARENT_GONE = 3;
-  static final int EXIT_DRIVER_GONE = 4;
-  static final int EXIT_STOPPED = 5;
-
   private NodeMain() {}
 
   public static void main(String[] args) {
@@ -24,7 +18,7 @@ public final class NodeMain {
       spec = (NodeSpec) new ObjectInputStream(System.in).readObject();
     } catch (IOException | ClassNotFoundException | ClassCastException e) {
       System.err.println("Cannot read the node spec from standard input: " + e);
-      halt(EXIT_FAILED);
+      halt(NodeExit.FAILED);
       return;
     }
     watchParent(System.in);
@@ -33,7 +27,7 @@ public final class NodeMain {
       code = new NodeRuntime(spec).run();
     } catch (Throwable t) {
       t.printStackTrace();
-      code = EXIT_FAILED;
+      code = NodeExit.FAILED;
     }
     halt(code);
   }
@@ -51,7 +45,7 @@ public final class NodeMain {
                 // Same as EOF.
               }
               System.err.println("The supervising executor is gone; exiting");
-              halt(EXIT_PARENT_GONE);
+              halt(NodeExit.PARENT_GONE);
             },
             "sparktf-parent-watch");
     watcher.setDaemon(true);

@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -23,7 +25,13 @@ import org.slf4j.LoggerFactory;
  * One node's child JVM, launched and supervised by an executor. The child reads its {@link
  * NodeSpec} from standard input and exits when that input closes, so it never outlives the
  * executor. Its output goes to the executor's log and a tail kept for error messages. When it
- * exits, the supervisor thread reports the exit code and output to the driver.
+ * exits, the supervisor thread deletes its local directory (whatever killed it) and reports the
+ * exit code and output to the driver.
+ *
+ * <p>The executor also holds a control channel to the driver for the node's whole life, with
+ * heartbeats both ways ({@link Heartbeats}): the driver hears that the executor is alive, and the
+ * executor stops its node when the driver falls silent, closes the channel, or declares the node
+ * superseded.
  */
 final class NodeProcess {
   private static final Logger LOG = LoggerFactory.getLogger(NodeProcess.class);
@@ -44,9 +52,13 @@ final class NodeProcess {
   private final OutputTail tail = new OutputTail(200);
   private final Thread pump;
   private final Thread supervisor;
+  private final Path localDir;
+  private volatile ControlChannel driver;
+  private volatile Thread heartbeat;
 
   private NodeProcess(NodeSpec spec, Process process) {
     this.spec = spec;
+    this.localDir = Paths.get(spec.localDir);
     this.process = process;
     this.stdin = process.getOutputStream();
     this.pump = new Thread(this::pumpOutput, "sparktf-node-output-" + spec.describe());
@@ -80,8 +92,69 @@ final class NodeProcess {
               + node.tail,
           e);
     }
-    node.supervisor.start();
+    try {
+      node.superviseWithDriver();
+    } catch (IOException e) {
+      process.destroyForcibly();
+      throw new IOException(
+          "Cannot open the supervision channel of node "
+              + spec.describe()
+              + " to the driver: "
+              + e.getMessage(),
+          e);
+    } finally {
+      // Whatever happened, the supervisor waits for the process and cleans up after it.
+      node.supervisor.start();
+    }
     return node;
+  }
+
+  /** Connects to the driver and starts the heartbeats and the watch on the driver. */
+  private void superviseWithDriver() throws IOException {
+    ControlChannel channel =
+        ControlChannel.connect(spec.coordinatorHost, spec.coordinatorPort, spec.secret, 30_000);
+    driver = channel;
+    channel.send(ControlChannel.message(Heartbeats.SUPERVISE).put("index", spec.index));
+    channel.readTimeout((int) Math.min(Integer.MAX_VALUE, spec.livenessTimeoutMillis));
+    heartbeat =
+        Heartbeats.start(
+            channel,
+            spec.livenessTimeoutMillis,
+            "sparktf-node-heartbeat-" + spec.describe(),
+            e -> LOG.debug("Heartbeat of node {} ended: {}", spec.describe(), e.toString()));
+    Thread watch = new Thread(() -> watchDriver(channel), "sparktf-node-watch-" + spec.describe());
+    watch.setDaemon(true);
+    watch.start();
+  }
+
+  /** Stops the node when the driver gives it up or cannot be heard any more. */
+  private void watchDriver(ControlChannel channel) {
+    String reason;
+    try {
+      while (!Heartbeats.SUPERSEDED.equals(channel.receive().path("type").asText())) {
+        // Heartbeats: the driver is alive.
+      }
+      reason = "the driver declared it lost and superseded it";
+    } catch (SocketTimeoutException e) {
+      reason =
+          "heard nothing from the driver for "
+              + spec.livenessTimeoutMillis / 1000.0
+              + " s (nodeLivenessTimeout)";
+    } catch (IOException e) {
+      reason = "its control channel to the driver closed (" + e + ")";
+    }
+    if (process.isAlive()) {
+      LOG.warn("Stopping TensorFlow node {}: {}", spec.describe(), reason);
+      try {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   String output() {
@@ -182,14 +255,34 @@ final class NodeProcess {
         LOG.debug("Ignoring close failure", e);
       }
       NodeRegistry.remove(spec.clusterId, spec.index);
+      if (heartbeat != null) {
+        heartbeat.interrupt();
+      }
+      if (driver != null) {
+        closeQuietly(driver);
+      }
+      // A node killed by a signal or by the JVM itself (out of memory) could not clean up.
+      NodeRuntime.deleteRecursively(localDir);
     }
-    if (exitCode == NodeMain.EXIT_STOPPED) {
+    if (exitCode == NodeExit.STOPPED) {
       // The driver stopped a node still running its function: close(), or another node failed.
       LOG.info("TensorFlow node {} was stopped by the driver", spec.describe());
     } else if (exitCode != 0) {
-      LOG.warn("TensorFlow node {} exited with code {}", spec.describe(), exitCode);
+      LOG.warn(
+          "TensorFlow node {} exited with code {}: {}",
+          spec.describe(),
+          exitCode,
+          NodeExit.describe(exitCode));
     }
     reportExit(exitCode);
+  }
+
+  private static void closeQuietly(ControlChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      LOG.debug("Ignoring close failure", e);
+    }
   }
 
   private void reportExit(int exitCode) {

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.sparktf.core.ClusterSpec;
@@ -27,7 +29,8 @@ import org.tensorflow.proto.ServerDef;
 /**
  * Runs one node inside its child JVM: reserve a port, register with the driver, start the
  * TensorFlow server once the cluster is known, run the user's function, report, and wait for the
- * driver's stop.
+ * driver's stop. Once registered it exchanges heartbeats with the driver ({@link Heartbeats}) and
+ * exits on its own when the driver falls silent or declares it superseded.
  */
 final class NodeRuntime {
   private static final int MAX_ERROR_CHARS = 64 * 1024;
@@ -42,7 +45,8 @@ final class NodeRuntime {
   }
 
   int run() throws Exception {
-    Path localDir = Files.createTempDirectory("sparktf-node-");
+    // The executor created it, and deletes it too should this process be killed.
+    Path localDir = Files.createDirectories(Path.of(spec.localDir));
     NodeMain.beforeHalt = () -> deleteRecursively(localDir);
     try {
       return run(localDir);
@@ -55,7 +59,7 @@ final class NodeRuntime {
     String job = spec.layout.job(spec.index);
     int taskIndex = spec.layout.taskIndex(spec.index);
     // TensorFlow's server listens on every interface, so the port must be free on all of them.
-    ServerSocket portHold = spec.ports.bind(null, 50);
+    ServerSocket portHold = reservePort(spec.host, spec.fencedAddresses, spec.ports);
     int tfPort = portHold.getLocalPort();
     FeedServer feedServer;
     try {
@@ -88,9 +92,15 @@ final class NodeRuntime {
       ObjectNode answer = driver.receive();
       if (!"cluster".equals(answer.path("type").asText())) {
         System.err.println("Cannot join the cluster: " + answer.path("message").asText());
-        return NodeMain.EXIT_FAILED;
+        return NodeExit.FAILED;
       }
-      driver.readTimeout(0);
+      // The driver sends heartbeats from now on: silence past the timeout means it is gone.
+      driver.readTimeout((int) Math.min(Integer.MAX_VALUE, spec.livenessTimeoutMillis));
+      Heartbeats.start(
+          driver,
+          spec.livenessTimeoutMillis,
+          "sparktf-node-heartbeat",
+          e -> exitUnlessStopped(NodeExit.DRIVER_GONE, "Lost the driver (" + e + ")"));
       ClusterSpec cluster = clusterSpec(Coordinator.parseCluster(answer));
       System.out.println("Node " + spec.describe() + " joined cluster " + cluster);
       // Release the reserved port just before TensorFlow binds it.
@@ -110,7 +120,7 @@ final class NodeRuntime {
         }
       }
       stop.await();
-      return ok ? NodeMain.EXIT_OK : NodeMain.EXIT_FAILED;
+      return ok ? NodeExit.OK : NodeExit.FAILED;
     } finally {
       portHold.close();
       if (feedServer != null) {
@@ -167,6 +177,11 @@ final class NodeRuntime {
               try {
                 while (true) {
                   String type = driver.receive().path("type").asText();
+                  if (Heartbeats.SUPERSEDED.equals(type)) {
+                    System.err.println(
+                        "The driver declared this node lost and superseded it; exiting");
+                    NodeMain.halt(NodeExit.SUPERSEDED);
+                  }
                   if ("endFeed".equals(type) && feedServer != null) {
                     feedServer.endOfFeed();
                   }
@@ -175,21 +190,59 @@ final class NodeRuntime {
                       // The driver gave up on the cluster (another node failed, or close()):
                       // nothing this node still computes can be used.
                       System.err.println("Stopped by the driver while running; exiting");
-                      NodeMain.halt(NodeMain.EXIT_STOPPED);
+                      NodeMain.halt(NodeExit.STOPPED);
                     }
                     stop.countDown();
                   }
                 }
+              } catch (SocketTimeoutException e) {
+                exitUnlessStopped(
+                    NodeExit.LIVENESS_LOST,
+                    "Heard nothing from the driver for "
+                        + spec.livenessTimeoutMillis / 1000.0
+                        + " s (nodeLivenessTimeout)");
               } catch (IOException e) {
-                if (stop.getCount() > 0) {
-                  System.err.println("Lost the driver (" + e + "); exiting");
-                  NodeMain.halt(NodeMain.EXIT_DRIVER_GONE);
-                }
+                exitUnlessStopped(NodeExit.DRIVER_GONE, "Lost the driver (" + e + ")");
               }
             },
             "sparktf-driver-listener");
     listener.setDaemon(true);
     listener.start();
+  }
+
+  /** Halts with {@code code} unless the driver already stopped this node (it exits anyway). */
+  private void exitUnlessStopped(int code, String reason) {
+    if (stop.getCount() > 0) {
+      System.err.println(reason + "; exiting");
+      NodeMain.halt(code);
+    }
+  }
+
+  /**
+   * Binds a free port for the TensorFlow server that no earlier generation of this cluster used on
+   * this host: TensorFlow's gRPC cannot refuse a stale peer, so an old node that wakes up must find
+   * nobody at the addresses it knows.
+   */
+  static ServerSocket reservePort(String host, Set<String> fenced, PortRange ports)
+      throws IOException {
+    List<ServerSocket> refused = new ArrayList<>();
+    try {
+      for (int attempt = 0; attempt < 1000; attempt++) {
+        ServerSocket socket = ports.bind(null, 50);
+        if (!fenced.contains(host + ":" + socket.getLocalPort())) {
+          return socket;
+        }
+        // Held until a good port is found, so that the next bind cannot return it again.
+        refused.add(socket);
+      }
+      throw new IOException(
+          "Cannot reserve a port for the TensorFlow server: the system offered only ports that"
+              + " earlier generations of this cluster used");
+    } finally {
+      for (ServerSocket socket : refused) {
+        socket.close();
+      }
+    }
   }
 
   private ServerDef serverDef(ClusterSpec cluster, String job, int taskIndex) {
@@ -224,7 +277,7 @@ final class NodeRuntime {
     return trace.length() > MAX_ERROR_CHARS ? trace.substring(0, MAX_ERROR_CHARS) + "\n..." : trace;
   }
 
-  private static void deleteRecursively(Path dir) {
+  static void deleteRecursively(Path dir) {
     if (!Files.exists(dir)) {
       return;
     }

@@ -3,8 +3,10 @@ package org.sparktf.core.internal;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.sparktf.core.InputMode;
 
 /**
@@ -30,6 +32,9 @@ public final class NodeSpec implements Serializable {
   final long reservationTimeoutMillis;
   final long feedTimeoutMillis;
   final PortRange ports;
+  final long livenessTimeoutMillis;
+  // host:port of every TensorFlow server of earlier generations of this cluster: never reused.
+  final Set<String> fencedAddresses;
 
   // Filled on the executor.
   int index = -1;
@@ -37,6 +42,9 @@ public final class NodeSpec implements Serializable {
   String host;
   List<String> gpus = List.of();
   String tmpDir;
+  // The node's scratch directory, created by the executor so that it can delete it after the node's
+  // process is gone however it ended.
+  String localDir;
 
   public NodeSpec(
       String clusterId,
@@ -52,7 +60,9 @@ public final class NodeSpec implements Serializable {
       List<String> javaOptions,
       long reservationTimeoutMillis,
       long feedTimeoutMillis,
-      PortRange ports) {
+      PortRange ports,
+      long livenessTimeoutMillis,
+      Set<String> fencedAddresses) {
     this.clusterId = clusterId;
     this.generation = generation;
     this.layout = layout;
@@ -67,10 +77,18 @@ public final class NodeSpec implements Serializable {
     this.reservationTimeoutMillis = reservationTimeoutMillis;
     this.feedTimeoutMillis = feedTimeoutMillis;
     this.ports = ports;
+    this.livenessTimeoutMillis = livenessTimeoutMillis;
+    this.fencedAddresses = new LinkedHashSet<>(fencedAddresses);
   }
 
   /** A copy for one node, with what only the executor knows. */
-  NodeSpec onExecutor(int index, String executorId, String host, List<String> gpus, String tmpDir) {
+  NodeSpec onExecutor(
+      int index,
+      String executorId,
+      String host,
+      List<String> gpus,
+      String tmpDir,
+      String localDir) {
     NodeSpec spec =
         new NodeSpec(
             clusterId,
@@ -86,12 +104,15 @@ public final class NodeSpec implements Serializable {
             javaOptions,
             reservationTimeoutMillis,
             feedTimeoutMillis,
-            ports);
+            ports,
+            livenessTimeoutMillis,
+            fencedAddresses);
     spec.index = index;
     spec.executorId = executorId;
     spec.host = host;
     spec.gpus = List.copyOf(gpus);
     spec.tmpDir = tmpDir;
+    spec.localDir = localDir;
     return spec;
   }
 

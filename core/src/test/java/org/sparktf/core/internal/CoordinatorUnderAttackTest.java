@@ -28,6 +28,7 @@ class CoordinatorUnderAttackTest {
         SECRET,
         "127.0.0.1",
         PortRange.ANY,
+        120_000L,
         handshakeTimeoutMillis,
         MAX_PENDING);
   }
