@@ -252,13 +252,11 @@ public final class TrainingLoop {
 
   /** Logs where training is, at most once per {@link #logEvery}. */
   private final class Progress {
-    final long begin;
     final long startNanos = System.nanoTime();
     long localSteps;
     long lastLogNanos = startNanos;
 
     Progress(long begin) {
-      this.begin = begin;
       LOG.info(
           "Worker {} begins training at global step {}{}",
           ctx.taskIndex(),

@@ -2,12 +2,6 @@ package org.sparktf.core;
 
 import java.util.Random;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Signature;
-import org.tensorflow.framework.optimizers.GradientDescent;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
-import org.tensorflow.types.TFloat32;
 
 /**
  * y = 3x + 2 with checkpoints every 50 steps (keeping 2), resume from the latest checkpoint, and a
@@ -29,9 +23,7 @@ final class CheckpointedRegression implements NodeFunction {
     }
     try (Graph graph = new Graph()) {
       LinearRegressionGraph model = LinearRegressionGraph.build(ctx, graph);
-      ReplicatedTraining training =
-          ReplicatedTraining.asynchronous(
-              ctx, graph, new GradientDescent(graph, 0.1f), model.loss());
+      ReplicatedTraining training = model.training(ctx, graph, false);
       TrainingLoop.builder(ctx, training)
           .maxSteps(targetStep)
           .checkpoints(50, 0, 2)
@@ -47,18 +39,9 @@ final class CheckpointedRegression implements NodeFunction {
                 }
               })
           .exportSavedModel(
-              step -> ctx.modelDir() + "/export/" + step, CheckpointedRegression::servingGraph)
+              step -> ctx.modelDir() + "/export/" + step, LinearRegressionGraph::servingGraph)
           .build()
           .run(graph);
     }
-  }
-
-  /** The serving graph has no devices; its variables come from the latest checkpoint. */
-  private static Signature servingGraph(org.tensorflow.op.Ops tf) {
-    Variable<TFloat32> w = tf.withName("w").variable(tf.constant(0f));
-    Variable<TFloat32> b = tf.withName("b").variable(tf.constant(0f));
-    Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
-    Operand<TFloat32> y = tf.math.add(tf.math.mul(x, w), b);
-    return Signature.builder().key("serving_default").input("x", x).output("y", y).build();
   }
 }

@@ -7,7 +7,6 @@ import java.util.Random;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.tensorflow.Graph;
-import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -27,9 +26,7 @@ final class LinearRegressionNode {
     }
     try (Graph graph = new Graph()) {
       LinearRegressionGraph model = LinearRegressionGraph.build(ctx, graph);
-      ReplicatedTraining training =
-          ReplicatedTraining.asynchronous(
-              ctx, graph, new GradientDescent(graph, 0.1f), model.loss());
+      ReplicatedTraining training = model.training(ctx, graph, false);
       TrainingLoop.builder(ctx, training)
           .beginTimeout(java.time.Duration.ofSeconds(60))
           .data(

@@ -3,7 +3,6 @@ package org.sparktf.core;
 import java.time.Duration;
 import java.util.Random;
 import org.tensorflow.Graph;
-import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -28,11 +27,7 @@ final class ReplicatedRegression implements NodeFunction {
     }
     try (Graph graph = new Graph()) {
       LinearRegressionGraph model = LinearRegressionGraph.build(ctx, graph);
-      GradientDescent sgd = new GradientDescent(graph, 0.1f);
-      ReplicatedTraining training =
-          synchronous
-              ? ReplicatedTraining.synchronous(ctx, graph, sgd, model.loss(), WAIT)
-              : ReplicatedTraining.asynchronous(ctx, graph, sgd, model.loss());
+      ReplicatedTraining training = model.training(ctx, graph, synchronous);
       TrainingLoop.builder(ctx, training)
           .summaryEvery(10)
           .beginTimeout(WAIT)

@@ -6,7 +6,6 @@ import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 import org.sparktf.core.BatchSource.Batch;
 import org.tensorflow.Graph;
-import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
@@ -55,9 +54,7 @@ final class ResumableRegression implements NodeFunction {
       LinearRegressionGraph model = LinearRegressionGraph.build(ctx, graph);
       Placeholder<TFloat32> x = model.x();
       Placeholder<TFloat32> y = model.y();
-      ReplicatedTraining training =
-          ReplicatedTraining.asynchronous(
-              ctx, graph, new GradientDescent(graph, 0.1f), model.loss());
+      ReplicatedTraining training = model.training(ctx, graph, false);
       long[] begin = {0};
       TrainingLoop.builder(ctx, training)
           .maxSteps(fed ? 0 : targetStep)

@@ -25,11 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Signature;
-import org.tensorflow.framework.optimizers.GradientDescent;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /** The training loop on one parameter server and two workers, y = 3x + 2 as the model. */
@@ -205,12 +200,7 @@ class TrainingLoopTest {
       }
       try (Graph graph = new Graph()) {
         LinearRegressionGraph model = LinearRegressionGraph.build(ctx, graph);
-        GradientDescent sgd = new GradientDescent(graph, 0.1f);
-        ReplicatedTraining training =
-            settings.synchronous()
-                ? ReplicatedTraining.synchronous(
-                    ctx, graph, sgd, model.loss(), Duration.ofSeconds(60))
-                : ReplicatedTraining.asynchronous(ctx, graph, sgd, model.loss());
+        ReplicatedTraining training = model.training(ctx, graph, settings.synchronous());
         StringBuilder log = new StringBuilder();
         long[] counts = new long[2]; // local steps, start nanos
         Random random = new Random(7 + ctx.taskIndex());
@@ -261,21 +251,11 @@ class TrainingLoopTest {
                   LinearRegressionNode.write(
                       ctx, "loop-" + ctx.taskIndex() + ".txt", log.toString());
                 })
-            .exportSavedModel(step -> ctx.modelDir() + "/export/" + step, Looped::servingGraph)
+            .exportSavedModel(
+                step -> ctx.modelDir() + "/export/" + step, LinearRegressionGraph::servingGraph)
             .build()
             .run(graph);
       }
-    }
-
-    private static Signature servingGraph(Ops tf) {
-      Variable<TFloat32> w = tf.withName("w").variable(tf.constant(0f));
-      Variable<TFloat32> b = tf.withName("b").variable(tf.constant(0f));
-      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
-      return Signature.builder()
-          .key("serving_default")
-          .input("x", x)
-          .output("y", tf.math.add(tf.math.mul(x, w), b))
-          .build();
     }
   }
 }
