@@ -446,7 +446,10 @@ public final class TrainingLoop {
       return this;
     }
 
-    /** Runs {@code hook} on every worker after begin, at the global step training starts from. */
+    /**
+     * Runs {@code hook} on every worker after begin, at the global step training starts from.
+     * Default: none.
+     */
     public Builder onBegin(Hook hook) {
       this.onBegin = hook;
       return this;
@@ -455,7 +458,7 @@ public final class TrainingLoop {
     /**
      * Runs {@code hook} on every worker after a step whenever {@code everySteps} global steps
      * passed since its last run (or since begin); for example a periodic evaluation on the chief
-     * (check {@link NodeContext#isChief()} inside). May be called more than once.
+     * (check {@link NodeContext#isChief()} inside). May be called more than once. Default: none.
      */
     public Builder every(long everySteps, Hook hook) {
       if (everySteps < 1 || hook == null) {
@@ -466,7 +469,7 @@ public final class TrainingLoop {
       return this;
     }
 
-    /** Runs {@code hook} on every worker after each epoch whose data ended. */
+    /** Runs {@code hook} on every worker after each epoch whose data ended. Default: none. */
     public Builder onEpochEnd(EpochHook hook) {
       this.onEpochEnd = hook;
       return this;
@@ -475,6 +478,7 @@ public final class TrainingLoop {
     /**
      * Runs {@code hook} on every worker at the end, with the session still open: after {@link
      * ReplicatedTraining#finish} and the chief's final checkpoint, at the final global step.
+     * Default: none.
      */
     public Builder onFinish(Hook hook) {
       this.onFinish = hook;
@@ -484,7 +488,7 @@ public final class TrainingLoop {
     /**
      * The chief exports a SavedModel at {@code exportDir} (which must not exist): it builds the
      * serving graph in a graph of its own, restores the final checkpoint into it and exports it
-     * with the signature {@code serving} returns.
+     * with the signature {@code serving} returns. Default: no export.
      */
     public Builder exportSavedModel(String exportDir, ServingGraph serving) {
       return exportSavedModel(step -> exportDir, serving);
@@ -499,7 +503,10 @@ public final class TrainingLoop {
       return export((ctx, step) -> exportFromCheckpoint(ctx, exportDir.apply(step), serving));
     }
 
-    /** The chief runs {@code export} at the end, once the training session is closed. */
+    /**
+     * The chief runs {@code export} at the end, once the training session is closed; replaces any
+     * export set before. Default: none.
+     */
     public Builder export(Export export) {
       this.export = export;
       return this;
