@@ -126,11 +126,15 @@ final class CriteoNode implements NodeFunction {
                       new Path(new Path(ctx.modelDir(), "export"), Long.toString(step)).toString(),
                   this::servingGraph);
       if (ctx.isChief()) {
-        // The chief evaluates at the start, regularly, and after it waited for the other workers,
-        // so that the last point holds all their updates.
-        readValidation(ctx, validation);
+        // The chief evaluates at the start (reading the validation records once it has begun),
+        // regularly, and after it waited for the other workers, so that the last point holds all
+        // their updates.
         Evaluation evaluation = new Evaluation(ctx, records, sumLoss, validation);
-        loop.onBegin(evaluation::at)
+        loop.onBegin(
+                (session, step) -> {
+                  readValidation(ctx, validation);
+                  evaluation.at(session, step);
+                })
             .every(settings.evalEvery(), evaluation::at)
             .onFinish(evaluation::at);
       }
