@@ -77,8 +77,11 @@ public final class EstimatorNode implements NodeFunction {
     if (!ctx.jobName().equals("worker")) {
       return;
     }
-    try (Graph graph = new Graph();
-        ExampleParser parser = config.tfrecordDir == null ? null : new ExampleParser(config)) {
+    // InputMode.TENSORFLOW parses records in a graph of its own, opened when the first epoch
+    // starts,
+    // after the training session has begun, as before TrainingLoop.
+    ExampleParser[] parser = {null};
+    try (Graph graph = new Graph()) {
       Ops root = Ops.create(graph);
       Ops local = root.withDevice(ctx.localDevice());
       Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
@@ -110,7 +113,7 @@ public final class EstimatorNode implements NodeFunction {
               .checkpoints(config.checkpointInterval, 0, KEEP_CHECKPOINTS)
               .summaryEvery(config.tensorboard ? SUMMARY_EVERY : 0)
               .exportSavedModel(config.exportDir, this::servingGraph);
-      if (parser == null) {
+      if (config.tfrecordDir == null) {
         // InputMode.SPARK: rows fed by the Spark job, for as many epochs as it feeds.
         loop.data(
             BatchSource.feed(
@@ -133,24 +136,31 @@ public final class EstimatorNode implements NodeFunction {
         loop.data(
             config.epochs,
             epoch -> {
+              if (parser[0] == null) {
+                parser[0] = new ExampleParser(config);
+              }
               TFRecordBatches records = TFRecordBatches.open(ctx, files);
               return BatchSource.records(
                   records::next,
                   config.batchSize,
                   serialized -> {
-                    Result parsed = parser.parse(serialized);
+                    Result parsed = parser[0].parse(serialized);
                     return Batch.ownedBy(
                         parsed,
                         feeds(
                             placeholders,
                             label,
-                            column -> parser.column(parsed, column),
-                            parser.column(parsed, config.labelCol)));
+                            column -> parser[0].column(parsed, column),
+                            parser[0].column(parsed, config.labelCol)));
                   },
                   records);
             });
       }
       loop.build().run(graph);
+    } finally {
+      if (parser[0] != null) {
+        parser[0].close();
+      }
     }
   }
 
