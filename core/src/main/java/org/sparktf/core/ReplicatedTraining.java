@@ -63,6 +63,7 @@ public final class ReplicatedTraining {
   private final Variable<TInt64> globalStep;
   private final Operand<TInt64> readStep;
   private final Duration syncTimeout;
+  private final Operand<?> loss;
   // Asynchronous.
   private Operand<TInt64> applyAndCount;
   // Synchronous.
@@ -92,6 +93,7 @@ public final class ReplicatedTraining {
     this.ctx = ctx;
     this.synchronous = synchronous;
     this.syncTimeout = syncTimeout;
+    this.loss = loss;
     List<GradAndVar<?>> gradients = optimizer.computeGradients(loss);
     Ops tf = Ops.create(graph);
     this.globalStep =
@@ -137,6 +139,17 @@ public final class ReplicatedTraining {
     this.summaryLoss = loss;
     this.summaryEvery = everySteps;
     return this;
+  }
+
+  /** The loss this training minimizes. */
+  public Operand<?> loss() {
+    return loss;
+  }
+
+  /** Turns off the summaries of {@link #summaries}, for {@link TrainingLoop}'s setting of 0. */
+  void noSummaries() {
+    this.summaryLoss = null;
+    this.summaryEvery = 0;
   }
 
   /** The global step variable: the number of updates applied to the shared variables. */

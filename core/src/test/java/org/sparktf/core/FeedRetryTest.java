@@ -48,9 +48,7 @@ class FeedRetryTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @AfterEach

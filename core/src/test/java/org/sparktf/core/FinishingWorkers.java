@@ -1,7 +1,6 @@
 package org.sparktf.core;
 
 import java.time.Duration;
-import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
@@ -43,18 +42,24 @@ final class FinishingWorkers implements NodeFunction {
       var loss = local.math.square(local.math.mul(w, local.constant(1f)));
       ReplicatedTraining training =
           ReplicatedTraining.asynchronous(ctx, graph, new GradientDescent(graph, 0.01f), loss);
-      try (Session session = ctx.session(graph)) {
-        training.begin(session, WAIT);
-        if (!ctx.isChief()) {
-          awaitChief(ctx, session, training);
-        }
-        for (int i = 0; i < steps; i++) {
-          training.step(session, Map.of());
-        }
-        long finished = training.finish(session, ctx.isChief() ? chiefTimeout : WAIT);
-        String name = ctx.isChief() ? "chief.txt" : "worker-" + ctx.taskIndex() + ".txt";
-        LinearRegressionNode.write(ctx, name, Long.toString(finished));
-      }
+      TrainingLoop.builder(ctx, training)
+          .beginTimeout(WAIT)
+          .finishTimeout(ctx.isChief() ? chiefTimeout : WAIT)
+          .onBegin(
+              (session, step) -> {
+                if (!ctx.isChief()) {
+                  awaitChief(ctx, session, training);
+                }
+              })
+          .data(TestBatches.empty(steps))
+          .onFinish(
+              (session, finished) ->
+                  LinearRegressionNode.write(
+                      ctx,
+                      ctx.isChief() ? "chief.txt" : "worker-" + ctx.taskIndex() + ".txt",
+                      Long.toString(finished)))
+          .build()
+          .run(graph);
     }
   }
 

@@ -152,12 +152,11 @@ class ReplicatedTrainingTest {
                 new org.tensorflow.framework.optimizers.GradientDescent(graph, 0.1f),
                 loss,
                 Duration.ofSeconds(5));
-        try (org.tensorflow.Session session = ctx.session(graph)) {
-          training.begin(session, Duration.ofSeconds(60));
-          for (int i = 0; i < steps; i++) {
-            training.step(session, java.util.Map.of());
-          }
-        }
+        TrainingLoop.builder(ctx, training)
+            .beginTimeout(Duration.ofSeconds(60))
+            .data(TestBatches.empty(steps))
+            .build()
+            .run(graph);
       }
     }
   }

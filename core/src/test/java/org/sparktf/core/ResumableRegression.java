@@ -4,11 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
+import org.sparktf.core.BatchSource.Batch;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Session;
-import org.tensorflow.Tensor;
-import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
@@ -28,6 +25,7 @@ import org.tensorflow.types.TFloat32;
 final class ResumableRegression implements NodeFunction {
   private static final long serialVersionUID = 1L;
   private static final float NOISE = 0.1f;
+  private static final Duration WAIT = Duration.ofSeconds(90);
   private final long targetStep;
   private final long paceFrom;
   private final boolean fed;
@@ -56,56 +54,62 @@ final class ResumableRegression implements NodeFunction {
       LinearRegressionGraph model = LinearRegressionGraph.build(ctx, graph);
       Placeholder<TFloat32> x = model.x();
       Placeholder<TFloat32> y = model.y();
-      Operand<TFloat32> loss = model.loss();
-      ReplicatedTraining training =
-          ReplicatedTraining.asynchronous(ctx, graph, new GradientDescent(graph, 0.1f), loss);
-      Checkpoints checkpoints = Checkpoints.every(50, 0, 3);
-      try (Session session = ctx.session(graph)) {
-        long begin = training.begin(session, Duration.ofSeconds(90));
-        if (ctx.isChief()) {
-          LinearRegressionNode.write(ctx, "begin-" + begin + ".txt", Long.toString(begin));
-        }
-        Random random = new Random(31L * (ctx.taskIndex() + 1) + begin);
-        long step = begin;
-        while (step < targetStep) {
-          FeedBatch rows = fed ? ctx.dataFeed().nextBatch(32) : null;
-          if (rows != null && rows.rows() == 0) {
-            break;
-          }
-          float[][] batch = rows == null ? samples(random, 32) : null;
-          try (TFloat32 xs = rows == null ? TFloat32.vectorOf(batch[0]) : rows.float32("x");
-              TFloat32 ys = rows == null ? TFloat32.vectorOf(batch[1]) : rows.float32("y")) {
-            step = training.step(session, Map.<Operand<?>, Tensor>of(x, xs, y, ys));
-          }
-          if (ctx.isChief()) {
-            checkpoints.maybeSave(ctx, session, step);
-          }
-          if (begin == 0 && paceFrom > 0 && step >= paceFrom) {
-            LockSupport.parkNanos(200_000_000L);
-          }
-        }
-        step = training.finish(session, Duration.ofSeconds(90));
-        if (ctx.isChief()) {
-          checkpoints.save(ctx, session, step);
-          float[][] heldOut = samples(new Random(99), 2000);
-          try (TFloat32 xs = TFloat32.vectorOf(heldOut[0]);
-              TFloat32 ys = TFloat32.vectorOf(heldOut[1]);
-              TFloat32 value =
-                  (TFloat32) session.runner().feed(x, xs).feed(y, ys).fetch(loss).run().get(0)) {
-            LinearRegressionNode.write(ctx, "final.txt", step + " " + value.getFloat());
-          }
-        }
-      }
+      ReplicatedTraining training = model.training(ctx, graph, false);
+      long[] begin = {0};
+      TrainingLoop.builder(ctx, training)
+          .maxSteps(fed ? 0 : targetStep)
+          .checkpoints(50, 0, 3)
+          .beginTimeout(WAIT)
+          .finishTimeout(WAIT)
+          .onBegin(
+              (session, step) -> {
+                begin[0] = step;
+                if (ctx.isChief()) {
+                  LinearRegressionNode.write(ctx, "begin-" + step + ".txt", Long.toString(step));
+                }
+              })
+          .data(
+              1,
+              epoch ->
+                  fed
+                      ? BatchSource.feed(
+                          ctx.dataFeed(),
+                          TestBatches.BATCH,
+                          rows -> Batch.of(Map.of(x, rows.float32("x"), y, rows.float32("y"))))
+                      : TestBatches.regression(
+                          x,
+                          y,
+                          new Random(31L * (ctx.taskIndex() + 1) + begin[0]),
+                          Long.MAX_VALUE,
+                          NOISE))
+          .every(
+              1,
+              (session, step) -> {
+                if (begin[0] == 0 && paceFrom > 0 && step >= paceFrom) {
+                  LockSupport.parkNanos(200_000_000L);
+                }
+              })
+          .onFinish(
+              (session, step) -> {
+                if (ctx.isChief()) {
+                  float[][] heldOut = TestBatches.regressionSamples(new Random(99), 2000, NOISE);
+                  try (TFloat32 xs = TFloat32.vectorOf(heldOut[0]);
+                      TFloat32 ys = TFloat32.vectorOf(heldOut[1]);
+                      TFloat32 value =
+                          (TFloat32)
+                              session
+                                  .runner()
+                                  .feed(x, xs)
+                                  .feed(y, ys)
+                                  .fetch(model.loss())
+                                  .run()
+                                  .get(0)) {
+                    LinearRegressionNode.write(ctx, "final.txt", step + " " + value.getFloat());
+                  }
+                }
+              })
+          .build()
+          .run(graph);
     }
-  }
-
-  private static float[][] samples(Random random, int n) {
-    float[] xs = new float[n];
-    float[] ys = new float[n];
-    for (int i = 0; i < n; i++) {
-      xs[i] = random.nextFloat() * 2 - 1;
-      ys[i] = 3 * xs[i] + 2 + (float) random.nextGaussian() * NOISE;
-    }
-    return new float[][] {xs, ys};
   }
 }

@@ -31,9 +31,7 @@ class SpeculationRefusedTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stop(spark);
   }
 
   @AfterEach

@@ -1,24 +1,18 @@
 package org.sparktf.examples.cifar10;
 
 import java.io.Serializable;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.sparktf.core.Checkpoints;
-import org.sparktf.core.DataFeed;
-import org.sparktf.core.FeedBatch;
+import org.sparktf.core.BatchSource;
+import org.sparktf.core.BatchSource.Batch;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
-import org.sparktf.core.SavedModels;
+import org.sparktf.core.TrainingLoop;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.DeviceSpec.DeviceType;
 import org.tensorflow.Graph;
-import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TInt64;
-import org.tensorflow.types.TString;
 
 /**
  * What every node of the CIFAR-10 training cluster runs. Workers train on the records Spark feeds
@@ -67,7 +61,6 @@ final class Cifar10Trainer implements NodeFunction {
     }
     DeviceSpec host = onDevice(ctx.localDevice(), DeviceType.CPU, 0);
     List<DeviceSpec> towers = towerDevices(ctx.localDevice(), ctx.gpus().size(), settings.towers);
-    long step;
     try (TowerGraph towerGraph =
         TowerGraph.build(
             host,
@@ -78,39 +71,29 @@ final class Cifar10Trainer implements NodeFunction {
       Graph graph = towerGraph.graph();
       ReplicatedTraining training =
           ReplicatedTraining.asynchronous(
-                  ctx, graph, towerGraph.optimizer(settings.learningRate), towerGraph.loss())
-              .summaries(towerGraph.loss(), 100);
-      Checkpoints checkpoints = Checkpoints.every(settings.checkpointSteps, 600, 3);
-      int rows = towers.size() * settings.batchSize;
-      try (Session session = ctx.session(graph)) {
-        step = training.begin(session, Duration.ofMinutes(10));
-        DataFeed feed = ctx.dataFeed();
-        while (!feed.shouldStop()) {
-          FeedBatch batch = feed.nextBatch(rows);
-          if (batch.rows() < rows) {
-            break; // the tail of the data: too short to split evenly across the towers
-          }
-          try (TString images = batch.strings("image");
-              TInt64 labels = batch.int64("label")) {
-            step =
-                training.step(
-                    session, Map.of(towerGraph.images(), images, towerGraph.labels(), labels));
-          }
-          if (ctx.isChief()) {
-            checkpoints.maybeSave(ctx, session, step);
-          }
-          if (settings.steps > 0 && step >= settings.steps) {
-            feed.terminate();
-          }
-        }
-        step = training.finish(session, Duration.ofMinutes(10));
-        if (ctx.isChief()) {
-          checkpoints.save(ctx, session, step);
-        }
+              ctx, graph, towerGraph.optimizer(settings.learningRate), towerGraph.loss());
+      TrainingLoop.Builder loop =
+          TrainingLoop.builder(ctx, training)
+              .maxSteps(settings.steps)
+              .checkpoints(settings.checkpointSteps, 600, 3)
+              .summaryEvery(100)
+              // The tail of the data is too short to split evenly across the towers: dropped.
+              .data(
+                  BatchSource.fullFeedBatches(
+                      ctx.dataFeed(),
+                      towers.size() * settings.batchSize,
+                      rows ->
+                          Batch.of(
+                              Map.of(
+                                  towerGraph.images(),
+                                  rows.strings("image"),
+                                  towerGraph.labels(),
+                                  rows.int64("label")))));
+      if (settings.exportDir != null) {
+        loop.exportSavedModel(
+            step -> exportPath(settings.exportDir, step), tf -> new ServingGraph(tf).signature());
       }
-    }
-    if (ctx.isChief() && settings.exportDir != null) {
-      export(ctx, exportPath(settings.exportDir, step));
+      loop.build().run(graph);
     }
   }
 
@@ -156,17 +139,5 @@ final class Cifar10Trainer implements NodeFunction {
   /** The SavedModel directory of the model trained to {@code step}. */
   static String exportPath(String exportDir, long step) {
     return exportDir + "/" + step;
-  }
-
-  /** Exports the serving graph, restored from the last checkpoint, as a SavedModel. */
-  private void export(NodeContext ctx, String exportDir) {
-    try (Graph graph = new Graph()) {
-      ServingGraph serving = new ServingGraph(Ops.create(graph));
-      try (Session session = new Session(graph)) {
-        Checkpoints.restoreLatest(ctx, session);
-        SavedModels.export(
-            session, ctx.hadoopConf(), exportDir, ctx.localDir(), serving.signature());
-      }
-    }
   }
 }

@@ -16,12 +16,13 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.sparktf.core.Checkpoints;
+import org.sparktf.core.BatchSource;
+import org.sparktf.core.BatchSource.Batch;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
-import org.sparktf.core.SavedModels;
 import org.sparktf.core.TFRecordBatches;
+import org.sparktf.core.TrainingLoop;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -72,7 +73,7 @@ final class CriteoNode implements NodeFunction {
     if (!ctx.jobName().equals("worker")) {
       return;
     }
-    long step;
+    List<TString> validation = new ArrayList<>();
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       Ops local = tf.withDevice(ctx.localDevice());
@@ -96,55 +97,50 @@ final class CriteoNode implements NodeFunction {
           local.math.div(sumLoss, local.constant((float) settings.batchSize()));
       ReplicatedTraining training =
           ReplicatedTraining.asynchronous(
-                  ctx,
-                  graph,
-                  new AdaGrad(graph, settings.learningRate(), settings.initialAccumulator()),
-                  meanLoss)
-              .summaries(meanLoss, 100);
-      Checkpoints checkpoints = Checkpoints.every(settings.checkpointEvery(), 0, 3);
-      List<TString> validation = new ArrayList<>();
-      try (Session session = ctx.session(graph)) {
-        step = training.begin(session, WAIT);
-        Evaluation evaluation = null;
-        if (ctx.isChief()) {
-          readValidation(ctx, validation);
-          evaluation = new Evaluation(ctx, session, records, sumLoss, validation);
-          evaluation.at(step);
-        }
-        List<String> files = new ArrayList<>(TFRecordBatches.shard(ctx, settings.trainDir()));
-        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-          // A new file order every epoch (the ETL already shuffled the rows within each file), so
-          // the epochs do not repeat one sequence.
-          Collections.shuffle(files, new Random(31L * epoch + ctx.taskIndex()));
-          try (TFRecordBatches batches = TFRecordBatches.open(ctx, files)) {
-            while (true) {
-              try (TString batch = batches.next(settings.batchSize())) {
-                if (batch.shape().size(0) == 0) {
-                  break;
-                }
-                step = training.step(session, Map.of(records, batch));
-              }
-              if (evaluation != null) {
-                if (step - evaluation.lastStep >= settings.evalEvery()) {
-                  evaluation.at(step);
-                }
-                checkpoints.maybeSave(ctx, session, step);
-              }
-            }
-          }
-        }
-        // The chief waits here for the other workers, so it evaluates and saves all their updates.
-        step = training.finish(session, WAIT);
-        if (evaluation != null) {
-          evaluation.at(step);
-          checkpoints.save(ctx, session, step);
-        }
-      } finally {
-        validation.forEach(TString::close);
+              ctx,
+              graph,
+              new AdaGrad(graph, settings.learningRate(), settings.initialAccumulator()),
+              meanLoss);
+      List<String> files = new ArrayList<>(TFRecordBatches.shard(ctx, settings.trainDir()));
+      TrainingLoop.Builder loop =
+          TrainingLoop.builder(ctx, training)
+              .beginTimeout(WAIT)
+              .finishTimeout(WAIT)
+              .summaryEvery(100)
+              .checkpoints(settings.checkpointEvery(), 0, 3)
+              .data(
+                  settings.epochs(),
+                  epoch -> {
+                    // A new file order every epoch (the ETL already shuffled the rows within each
+                    // file), so the epochs do not repeat one sequence.
+                    Collections.shuffle(files, new Random(31L * epoch + ctx.taskIndex()));
+                    TFRecordBatches batches = TFRecordBatches.open(ctx, files);
+                    return BatchSource.records(
+                        batches::next,
+                        settings.batchSize(),
+                        batch -> Batch.of(Map.of(records, batch)),
+                        batches);
+                  })
+              .exportSavedModel(
+                  step ->
+                      new Path(new Path(ctx.modelDir(), "export"), Long.toString(step)).toString(),
+                  this::servingGraph);
+      if (ctx.isChief()) {
+        // The chief evaluates at the start (reading the validation records once it has begun),
+        // regularly, and after it waited for the other workers, so that the last point holds all
+        // their updates.
+        Evaluation evaluation = new Evaluation(ctx, records, sumLoss, validation);
+        loop.onBegin(
+                (session, step) -> {
+                  readValidation(ctx, validation);
+                  evaluation.at(session, step);
+                })
+            .every(settings.evalEvery(), evaluation::at)
+            .onFinish(evaluation::at);
       }
-    }
-    if (ctx.isChief()) {
-      export(ctx, step);
+      loop.build().run(graph);
+    } finally {
+      validation.forEach(TString::close);
     }
   }
 
@@ -180,51 +176,41 @@ final class CriteoNode implements NodeFunction {
     }
   }
 
-  /** The serving graph: same variables, no devices, one input per column; from the checkpoint. */
-  private void export(NodeContext ctx, long step) {
-    try (Graph graph = new Graph()) {
-      Ops tf = Ops.create(graph);
-      Map<String, Placeholder<?>> inputs = ClickModel.servingInputs(tf);
-      ClickModel model =
-          new ClickModel(
-              tf, tf, tf, new HashMap<String, Operand<?>>(inputs), settings.hashBuckets());
-      Signature.Builder signature = Signature.builder().key("serving_default");
-      inputs.forEach(signature::input);
-      signature.output(ClickModel.PROBABILITY, tf.math.sigmoid(model.logits));
-      try (Session session = new Session(graph)) {
-        Checkpoints.restoreLatest(ctx, session);
-        String exportDir =
-            new Path(new Path(ctx.modelDir(), "export"), Long.toString(step)).toString();
-        SavedModels.export(session, ctx.hadoopConf(), exportDir, ctx.localDir(), signature.build());
-      }
-    }
+  /** The serving graph: same variables, no devices, one input per column. */
+  private Signature servingGraph(Ops tf) {
+    Map<String, Placeholder<?>> inputs = ClickModel.servingInputs(tf);
+    ClickModel model =
+        new ClickModel(tf, tf, tf, new HashMap<String, Operand<?>>(inputs), settings.hashBuckets());
+    Signature.Builder signature = Signature.builder().key("serving_default");
+    inputs.forEach(signature::input);
+    signature.output(ClickModel.PROBABILITY, tf.math.sigmoid(model.logits));
+    return signature.build();
   }
 
   /** The chief's validation log loss at chosen steps, appended to {@code <modelDir>/CURVE_FILE}. */
   private static final class Evaluation {
     private final NodeContext ctx;
-    private final Session session;
     private final Placeholder<TString> records;
     private final Operand<TFloat32> sumLoss;
     private final List<TString> batches;
-    private final long start = System.nanoTime();
+    private long start = -1; // the first evaluation's time: the curve's seconds count from it
     private final StringBuilder curve = new StringBuilder("step\tseconds\tvalidation_log_loss\n");
-    long lastStep = -1;
 
     Evaluation(
         NodeContext ctx,
-        Session session,
         Placeholder<TString> records,
         Operand<TFloat32> sumLoss,
         List<TString> batches) {
       this.ctx = ctx;
-      this.session = session;
       this.records = records;
       this.sumLoss = sumLoss;
       this.batches = batches;
     }
 
-    void at(long step) {
+    void at(Session session, long step) {
+      if (start < 0) {
+        start = System.nanoTime();
+      }
       double sum = 0;
       long count = 0;
       for (TString batch : batches) {
@@ -245,7 +231,6 @@ final class CriteoNode implements NodeFunction {
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
       }
-      lastStep = step;
     }
   }
 }

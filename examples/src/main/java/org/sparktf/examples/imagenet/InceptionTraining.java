@@ -4,15 +4,16 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.sparktf.core.Checkpoints;
+import org.sparktf.core.BatchSource;
+import org.sparktf.core.BatchSource.Batch;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
+import org.sparktf.core.TrainingLoop;
 import org.sparktf.ml.model.Layers;
 import org.sparktf.ml.model.ModelBuilder;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -85,29 +86,25 @@ final class InceptionTraining implements NodeFunction {
       Operand<TFloat32> loss = loss(builder, config.model(), batch.images());
       ReplicatedTraining training =
           ReplicatedTraining.synchronous(
-                  ctx,
-                  graph,
-                  new GradientDescent(graph, config.learningRate()),
-                  loss,
-                  config.syncTimeout())
-              .summaries(loss, config.summaryEvery());
-      Checkpoints checkpoints = Checkpoints.every(config.checkpointEvery(), 0, 3);
-      try (Session session = ctx.session(graph);
-          RecordCycle cycle = new RecordCycle(ctx, files, config.seed() + ctx.taskIndex())) {
-        long step = training.begin(session, Duration.ofMinutes(10));
-        while (step < config.maxSteps()) {
-          try (TString serialized = cycle.next(config.batchSize())) {
-            step = training.step(session, Map.of(records, serialized));
-          }
-          if (ctx.isChief()) {
-            checkpoints.maybeSave(ctx, session, step);
-          }
-        }
-        step = training.finish(session, Duration.ofMinutes(10));
-        if (ctx.isChief()) {
-          checkpoints.save(ctx, session, step);
-        }
-      }
+              ctx,
+              graph,
+              new GradientDescent(graph, config.learningRate()),
+              loss,
+              config.syncTimeout());
+      // Every batch is full and the data never ends, so every worker runs to maxSteps.
+      RecordCycle cycle = new RecordCycle(ctx, files, config.seed() + ctx.taskIndex());
+      TrainingLoop.builder(ctx, training)
+          .maxSteps(config.maxSteps())
+          .summaryEvery(config.summaryEvery())
+          .checkpoints(config.checkpointEvery(), 0, 3)
+          .data(
+              BatchSource.records(
+                  cycle::next,
+                  config.batchSize(),
+                  serialized -> Batch.of(Map.of(records, serialized)),
+                  cycle))
+          .build()
+          .run(graph);
     }
   }
 

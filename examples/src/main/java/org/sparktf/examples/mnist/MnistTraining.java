@@ -1,25 +1,21 @@
 package org.sparktf.examples.mnist;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.sparktf.core.Checkpoints;
-import org.sparktf.core.DataFeed;
-import org.sparktf.core.FeedBatch;
+import org.sparktf.core.BatchSource;
+import org.sparktf.core.BatchSource.Batch;
 import org.sparktf.core.InputMode;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
-import org.sparktf.core.SavedModels;
 import org.sparktf.core.TFRecordBatches;
+import org.sparktf.core.TrainingLoop;
 import org.sparktf.ml.model.ModelBuilder;
 import org.sparktf.ml.model.ModelOutputs;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.Signature;
-import org.tensorflow.Tensor;
 import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
@@ -49,7 +45,6 @@ import org.tensorflow.types.TString;
  */
 final class MnistTraining implements NodeFunction {
   private static final long serialVersionUID = 1L;
-  private static final Duration WAIT_FOR_CHIEF = Duration.ofMinutes(10);
   // Records (about 3 KB each) each worker shuffles at a time in TENSORFLOW mode.
   private static final int SHUFFLE_BUFFER = 10_000;
 
@@ -77,105 +72,59 @@ final class MnistTraining implements NodeFunction {
     try (Graph graph = new Graph()) {
       Ops root = Ops.create(graph);
       Ops local = root.withDevice(ctx.localDevice());
-      Placeholder<TString> serialized = null;
+      boolean fed = ctx.inputMode() == InputMode.SPARK;
+      Placeholder<TString> serialized =
+          fed ? null : local.withName("records").placeholder(TString.class);
       Operand<TFloat32> image;
       Operand<TInt64> label;
-      if (ctx.inputMode() == InputMode.SPARK) {
+      if (fed) {
         image =
             local
                 .withName("image")
                 .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1)));
         label = local.withName("label").placeholder(TInt64.class);
       } else {
-        serialized = local.withName("records").placeholder(TString.class);
         ParseExample parsed = parse(local, serialized);
         image = parsed.denseValues().get(0).asOutput().expect(TFloat32.class);
         label = parsed.denseValues().get(1).asOutput().expect(TInt64.class);
       }
-      ModelOutputs outputs =
-          model.build(
-              new ModelBuilder(
-                  root,
-                  local,
-                  Map.of("image", image),
-                  label,
-                  ctx::variableDevice,
-                  true,
-                  options.seed));
+      ModelBuilder builder =
+          new ModelBuilder(
+              root, local, Map.of("image", image), label, ctx::variableDevice, true, options.seed);
+      ModelOutputs outputs = model.build(builder);
       ReplicatedTraining training =
           ReplicatedTraining.asynchronous(
-                  ctx, graph, new GradientDescent(graph, options.learningRate), outputs.loss())
-              .summaries(outputs.loss(), 50);
-      Checkpoints checkpoints = Checkpoints.every(1000, 0, 2);
-      try (Session session = ctx.session(graph)) {
-        long step = training.begin(session, WAIT_FOR_CHIEF);
-        step =
-            ctx.inputMode() == InputMode.SPARK
-                ? trainOnFeed(ctx, session, training, checkpoints, image, label, step)
-                : trainOnRecords(ctx, session, training, checkpoints, serialized, step);
-        step = training.finish(session, WAIT_FOR_CHIEF);
-        if (ctx.isChief()) {
-          checkpoints.save(ctx, session, step);
-        }
+              ctx, graph, new GradientDescent(graph, options.learningRate), outputs.loss());
+      TrainingLoop.Builder loop =
+          TrainingLoop.builder(ctx, training)
+              .checkpoints(1000, 0, 2)
+              .summaryEvery(50)
+              .exportSavedModel(exportDir, this::servingGraph);
+      if (fed) {
+        loop.data(
+            BatchSource.feed(
+                ctx.dataFeed(),
+                options.batchSize,
+                rows ->
+                    Batch.of(Map.of(image, rows.float32("image"), label, rows.int64("label")))));
+      } else {
+        // shard() refuses a worker without files, naming the counts.
+        List<String> files = TFRecordBatches.shard(ctx, records);
+        Random random = new Random(options.seed + ctx.taskIndex());
+        loop.data(
+            options.epochs,
+            epoch -> {
+              TFRecordBatches batches = TFRecordBatches.open(ctx, files);
+              ShuffleBuffer shuffled = new ShuffleBuffer(batches, SHUFFLE_BUFFER, random);
+              return BatchSource.records(
+                  shuffled::next,
+                  options.batchSize,
+                  batch -> Batch.of(Map.of(serialized, batch)),
+                  batches);
+            });
       }
+      loop.build().run(graph);
     }
-    if (ctx.isChief()) {
-      export(ctx);
-    }
-  }
-
-  private long trainOnFeed(
-      NodeContext ctx,
-      Session session,
-      ReplicatedTraining training,
-      Checkpoints checkpoints,
-      Operand<TFloat32> image,
-      Operand<TInt64> label,
-      long step) {
-    DataFeed feed = ctx.dataFeed();
-    while (!feed.shouldStop()) {
-      FeedBatch batch = feed.nextBatch(options.batchSize);
-      if (batch.rows() == 0) {
-        break;
-      }
-      try (TFloat32 x = batch.float32("image");
-          TInt64 y = batch.int64("label")) {
-        step = training.step(session, Map.of(image, x, label, y));
-      }
-      if (ctx.isChief()) {
-        checkpoints.maybeSave(ctx, session, step);
-      }
-    }
-    return step;
-  }
-
-  private long trainOnRecords(
-      NodeContext ctx,
-      Session session,
-      ReplicatedTraining training,
-      Checkpoints checkpoints,
-      Placeholder<TString> serialized,
-      long step) {
-    // shard() refuses a worker without files, naming the counts.
-    List<String> files = TFRecordBatches.shard(ctx, records);
-    Random random = new Random(options.seed + ctx.taskIndex());
-    for (int epoch = 0; epoch < options.epochs; epoch++) {
-      try (TFRecordBatches batches = TFRecordBatches.open(ctx, files)) {
-        ShuffleBuffer shuffled = new ShuffleBuffer(batches, SHUFFLE_BUFFER, random);
-        while (true) {
-          try (TString batch = shuffled.next(options.batchSize)) {
-            if (batch.shape().size(0) == 0) {
-              break;
-            }
-            step = training.step(session, Map.<Operand<?>, Tensor>of(serialized, batch));
-          }
-          if (ctx.isChief()) {
-            checkpoints.maybeSave(ctx, session, step);
-          }
-        }
-      }
-    }
-    return step;
   }
 
   /** Parses serialized Examples into "image" (float x784) and "label" (int64), both required. */
@@ -196,22 +145,14 @@ final class MnistTraining implements NodeFunction {
   }
 
   /** The serving graph: the same variables, no devices, no label. */
-  private void export(NodeContext ctx) {
-    try (Graph graph = new Graph()) {
-      Ops tf = Ops.create(graph);
-      Placeholder<TFloat32> image =
-          tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1)));
-      ModelOutputs outputs =
-          model.build(
-              new ModelBuilder(
-                  tf, tf, Map.of("image", image), null, i -> null, false, options.seed));
-      Signature.Builder signature =
-          Signature.builder().key("serving_default").input("image", image);
-      outputs.outputs().forEach(signature::output);
-      try (Session session = new Session(graph)) {
-        Checkpoints.restoreLatest(ctx, session);
-        SavedModels.export(session, ctx.hadoopConf(), exportDir, ctx.localDir(), signature.build());
-      }
-    }
+  private Signature servingGraph(Ops tf) {
+    Placeholder<TFloat32> image =
+        tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1)));
+    ModelOutputs outputs =
+        model.build(
+            new ModelBuilder(tf, tf, Map.of("image", image), null, i -> null, false, options.seed));
+    Signature.Builder signature = Signature.builder().key("serving_default").input("image", image);
+    outputs.outputs().forEach(signature::output);
+    return signature.build();
   }
 }
