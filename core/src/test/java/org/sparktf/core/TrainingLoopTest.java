@@ -29,7 +29,7 @@ import org.tensorflow.types.TFloat32;
 
 /** The training loop on one parameter server and two workers, y = 3x + 2 as the model. */
 class TrainingLoopTest {
-  private static final Pattern CHECKPOINT = Pattern.compile("ckpt-(\\d+)\\.index");
+  private static final Pattern CHECKPOINT = Pattern.compile("ckpt-(\\d+)-g\\d+\\.index");
   private static SparkSession spark;
 
   @TempDir Path dir;

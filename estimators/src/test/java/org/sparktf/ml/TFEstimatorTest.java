@@ -436,7 +436,8 @@ class TFEstimatorTest {
               .collect(Collectors.toList());
     }
     assertThat(checkpoints).hasSize(1);
-    long lastStep = Long.parseLong(checkpoints.get(0).replaceAll("ckpt-(\\d+)\\.index", "$1"));
+    long lastStep =
+        Long.parseLong(checkpoints.get(0).replaceAll("ckpt-(\\d+)-g\\d+\\.index", "$1"));
     assertThat(lastStep).isGreaterThanOrEqualTo(32);
     // A loss summary every 4 steps rather than every 50.
     List<Event> events = new ArrayList<>();
