@@ -37,6 +37,7 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
   private final LongParam nodeWaitTimeout;
   private final LongParam shutdownTimeout;
   private final IntParam maxRestarts;
+  private final LongParam nodeLivenessTimeout;
   private final Param<String> nodeJavaOptions;
   private final LongParam checkpointInterval;
   private final IntParam checkpointsToKeep;
@@ -132,6 +133,15 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
             "Times the cluster may restart after losing a node's process or executor; the"
                 + " restarted nodes resume from the latest checkpoint. Default: 0.",
             ParamValidators.gtEq(0));
+    nodeLivenessTimeout =
+        new LongParam(
+            this,
+            "nodeLivenessTimeout",
+            "Seconds a node's process or executor may stay silent (frozen, its host gone, a network"
+                + " partition) before the node counts as lost: the cluster then restarts"
+                + " (maxRestarts) or fit fails naming the node. 0 takes the Spark conf"
+                + " spark.sparktf.nodeLivenessTimeout, else spark.network.timeout. Default: 0.",
+            ParamValidators.gtEq(0));
     nodeJavaOptions =
         new Param<>(
             this,
@@ -190,6 +200,7 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
     setDefault(nodeWaitTimeout, 600L);
     setDefault(shutdownTimeout, 259_200L);
     setDefault(maxRestarts, 0);
+    setDefault(nodeLivenessTimeout, 0L);
     setDefault(nodeJavaOptions, "-Xmx1g");
     setDefault(checkpointInterval, 1000L);
     setDefault(checkpointsToKeep, 3);
@@ -359,6 +370,15 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
 
   public int getMaxRestarts() {
     return (Integer) getOrDefault(maxRestarts);
+  }
+
+  public LongParam nodeLivenessTimeout() {
+    return nodeLivenessTimeout;
+  }
+
+  /** Seconds; 0 means the Spark conf decides. */
+  public long getNodeLivenessTimeout() {
+    return (Long) getOrDefault(nodeLivenessTimeout);
   }
 
   public Param<String> nodeJavaOptions() {

@@ -153,6 +153,10 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
     return with(maxRestarts(), v);
   }
 
+  public TFEstimator setNodeLivenessTimeout(long seconds) {
+    return with(nodeLivenessTimeout(), seconds);
+  }
+
   /** JVM options of the node processes, e.g. "-Xmx4g -XX:+UseG1GC". */
   public TFEstimator setNodeJavaOptions(String options) {
     return with(nodeJavaOptions(), options);
@@ -226,7 +230,7 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
           getInputMapping().keySet(),
           config);
     }
-    try (TFCluster cluster =
+    TFCluster.Builder builder =
         TFCluster.builder(spark)
             .numExecutors(getClusterSize())
             .numPs(getNumPs())
@@ -235,8 +239,11 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
             .feedTimeout(Duration.ofSeconds(getFeedTimeout()))
             .shutdownTimeout(Duration.ofSeconds(getShutdownTimeout()))
             .maxRestarts(getMaxRestarts())
-            .nodeJavaOptions(getNodeJavaOptions().trim().split("\\s+"))
-            .run(new EstimatorNode(config.build()))) {
+            .nodeJavaOptions(getNodeJavaOptions().trim().split("\\s+"));
+    if (getNodeLivenessTimeout() > 0) {
+      builder.nodeLivenessTimeout(Duration.ofSeconds(getNodeLivenessTimeout()));
+    }
+    try (TFCluster cluster = builder.run(new EstimatorNode(config.build()))) {
       if (mode == InputMode.SPARK) {
         cluster.train(selected, getEpochs());
       }

@@ -119,6 +119,28 @@ class TFEstimatorTest {
     }
   }
 
+  /** Freezes its own node process (SIGSTOP) when it builds the training graph. */
+  static final class FreezesItsNode implements ModelFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public ModelOutputs build(ModelBuilder model) {
+      if (model.training()) {
+        try {
+          new ProcessBuilder("kill", "-STOP", Long.toString(ProcessHandle.current().pid()))
+              .inheritIO()
+              .start()
+              .waitFor();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return classifier(model);
+    }
+  }
+
   /** The classifier as a model function class that carries some state. */
   static final class ClassifierWith implements ModelFunction {
     private static final long serialVersionUID = 1L;
@@ -275,6 +297,7 @@ class TFEstimatorTest {
     bad.put("nodeWaitTimeout", List.of(() -> e.setNodeWaitTimeout(0)));
     bad.put("shutdownTimeout", List.of(() -> e.setShutdownTimeout(0)));
     bad.put("maxRestarts", List.of(() -> e.setMaxRestarts(-1)));
+    bad.put("nodeLivenessTimeout", List.of(() -> e.setNodeLivenessTimeout(-1)));
     bad.put(
         "nodeJavaOptions",
         List.of(() -> e.setNodeJavaOptions("Xmx2g"), () -> e.setNodeJavaOptions(" ")));
@@ -319,6 +342,7 @@ class TFEstimatorTest {
     }
     assertThat(e.getInputMode()).isEqualTo(InputMode.SPARK);
     assertThat(e.getMaxRestarts()).isZero();
+    assertThat(e.getNodeLivenessTimeout()).isZero();
     assertThat(e.getShutdownTimeout()).isEqualTo(259_200L);
     assertThat(e.getCheckpointsToKeep()).isEqualTo(3);
     assertThat(e.getSummarySteps()).isEqualTo(50);
@@ -337,6 +361,7 @@ class TFEstimatorTest {
             .setSignatureDefKey("predict")
             .setTagSet("serve,gpu")
             .setMaxRestarts(2)
+            .setNodeLivenessTimeout(33)
             .setShutdownTimeout(90)
             .setNodeWaitTimeout(45)
             .setCheckpointsToKeep(7)
@@ -355,6 +380,7 @@ class TFEstimatorTest {
     assertThat(loaded.getSignatureDefKey()).isEqualTo("predict");
     assertThat(loaded.getTagSet()).isEqualTo("serve,gpu");
     assertThat(loaded.getMaxRestarts()).isEqualTo(2);
+    assertThat(loaded.getNodeLivenessTimeout()).isEqualTo(33L);
     assertThat(loaded.getShutdownTimeout()).isEqualTo(90L);
     assertThat(loaded.getNodeWaitTimeout()).isEqualTo(45L);
     assertThat(loaded.getCheckpointsToKeep()).isEqualTo(7);
@@ -466,6 +492,23 @@ class TFEstimatorTest {
             .count();
     // At the first step and then every 4 (every 50 would give 1).
     assertThat(losses).isBetween((lastStep - 1) / 4, (lastStep - 1) / 4 + 2);
+  }
+
+  @Test
+  void aFrozenNodeFailsFitAfterTheEstimatorsNodeLivenessTimeout() {
+    TFEstimator estimator =
+        estimator("frozen", 1, 0, new FreezesItsNode())
+            .setNodeLivenessTimeout(6)
+            .setShutdownTimeout(600);
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> new Pipeline().setStages(stages(estimator)).fit(data(1, 800)))
+        .hasStackTraceContaining("Node worker:0")
+        .hasStackTraceContaining("longer than nodeLivenessTimeout (6.0 s)");
+    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+    System.out.printf(
+        "fit with a frozen node and nodeLivenessTimeout 6 s failed after %d s%n", seconds);
+    // Found by its silence, not by the 600 s shutdownTimeout.
+    assertThat(seconds).isLessThan(300);
   }
 
   @Test
