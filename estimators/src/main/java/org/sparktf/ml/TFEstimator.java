@@ -26,6 +26,7 @@ import org.sparktf.ml.internal.Directories;
 import org.sparktf.ml.internal.EstimatorNode;
 import org.sparktf.ml.internal.ModelFunctionStore;
 import org.sparktf.ml.internal.ModelSchemas;
+import org.sparktf.ml.internal.NodeConfig;
 import org.sparktf.ml.internal.RecordStaging;
 import org.sparktf.ml.model.ModelFunction;
 import scala.Option;
@@ -220,7 +221,7 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
             .map(dataset::col)
             .toArray(Column[]::new);
     Dataset<Row> selected = dataset.select(columns).toDF();
-    EstimatorNode.Config.Builder config = nodeConfig(dataset.schema());
+    NodeConfig.Builder config = nodeConfig(dataset.schema());
     InputMode mode = getInputMode();
     if (mode == InputMode.TENSORFLOW) {
       RecordStaging.stage(
@@ -261,13 +262,13 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
   }
 
   /** What the nodes need to train and export, from the Params and the training columns' types. */
-  private EstimatorNode.Config.Builder nodeConfig(StructType schema) {
+  private NodeConfig.Builder nodeConfig(StructType schema) {
     Map<String, Integer> inputRanks = new LinkedHashMap<>();
     getInputMapping()
         .forEach(
             (column, input) ->
                 inputRanks.put(input, ModelSchemas.rank(schema.apply(column).dataType())));
-    return EstimatorNode.Config.builder()
+    return NodeConfig.builder()
         .model(modelFunction)
         .inputMapping(getInputMapping())
         .inputRanks(inputRanks)

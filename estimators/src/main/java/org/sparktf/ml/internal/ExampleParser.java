@@ -30,7 +30,7 @@ final class ExampleParser implements AutoCloseable {
   private final List<Operand<?>> outputs = new ArrayList<>();
   private final Map<String, Integer> index = new HashMap<>();
 
-  ExampleParser(EstimatorNode.Config config) {
+  ExampleParser(NodeConfig config) {
     try {
       Ops tf = Ops.create(graph);
       serialized = tf.placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
@@ -81,7 +81,7 @@ final class ExampleParser implements AutoCloseable {
     return tf.constant(Shape.of(values.length), DataBuffers.ofObjects(values));
   }
 
-  private static boolean isArray(EstimatorNode.Config config, String column) {
+  private static boolean isArray(NodeConfig config, String column) {
     String input = config.inputMapping().get(column);
     return input != null && config.inputRanks().get(input) == 2;
   }

@@ -31,11 +31,7 @@ public final class RecordStaging {
    * the config's tfrecordDir, columnWidths (for the {@code fed} columns) and integralColumns.
    */
   public static void stage(
-      Dataset<Row> selected,
-      String dir,
-      int workers,
-      Set<String> fed,
-      EstimatorNode.Config.Builder config) {
+      Dataset<Row> selected, String dir, int workers, Set<String> fed, NodeConfig.Builder config) {
     Directories.requireAbsent(
         dir,
         selected.sparkSession().sparkContext().hadoopConfiguration(),
