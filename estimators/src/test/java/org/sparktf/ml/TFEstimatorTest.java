@@ -257,6 +257,13 @@ class TFEstimatorTest {
     PipelineModel recordsModel = new Pipeline().setStages(stages(fromRecords)).fit(train);
     PipelineModel fedModel = new Pipeline().setStages(stages(estimator("fed", 1, 0))).fit(train);
     double recordsAccuracy = accuracy(recordsModel.transform(test));
+    System.out.println(
+        "DEBUG records latest step "
+            + org.sparktf.core.Checkpoints.latestStep(
+                spark.sparkContext().hadoopConfiguration(),
+                dir.resolve("records").toUri().toString())
+            + " acc "
+            + recordsAccuracy);
     double fedAccuracy = accuracy(fedModel.transform(test));
     assertThat(recordsAccuracy).isGreaterThan(0.95);
     assertThat(recordsAccuracy).isGreaterThan(fedAccuracy - 0.02);
