@@ -208,10 +208,10 @@ class CriteoPipelineTest {
 
     List<double[]> curve = training.curve();
     // The chief's first point: weights start at zero (log loss ln 2), but the other worker may
-    // already have applied a few asynchronous updates by the time the chief evaluates.
-    assertThat(curve.get(0)[2])
-        .isLessThanOrEqualTo(Math.log(2) + 1e-4)
-        .isGreaterThan(training.finalLogLoss() + 0.1);
+    // already have applied asynchronous updates by the time the chief evaluates (on a busy machine,
+    // many: 0.533 was seen), so training is measured against the zero-weight start, ln 2.
+    assertThat(curve.get(0)[2]).isLessThanOrEqualTo(Math.log(2) + 1e-4);
+    assertThat(training.finalLogLoss()).isLessThan(Math.log(2) - 0.1);
     assertThat(curve.size()).isGreaterThan(5);
     // The chief evaluated the whole validation set; TFModel over the SavedModel agrees.
     assertThat(evaluation.logLoss()).isCloseTo(training.finalLogLoss(), within(1e-3));
