@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
@@ -37,14 +36,7 @@ class CheckpointResumeTest {
 
   private void train(long targetStep) {
     try (TFCluster cluster =
-        TFCluster.builder(spark)
-            .numExecutors(3)
-            .numPs(1)
-            .inputMode(InputMode.TENSORFLOW)
-            .modelDir(dir.toUri().toString())
-            .reservationTimeout(Duration.ofSeconds(60))
-            .nodeJavaOptions("-Xmx256m")
-            .run(new CheckpointedRegression(targetStep))) {
+        TestSpark.tensorflowCluster(spark, dir, 3, 1).run(new CheckpointedRegression(targetStep))) {
       cluster.shutdown();
     }
   }

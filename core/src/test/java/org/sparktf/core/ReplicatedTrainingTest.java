@@ -39,15 +39,7 @@ class ReplicatedTrainingTest {
   }
 
   private void train(NodeFunction function) {
-    try (TFCluster cluster =
-        TFCluster.builder(spark)
-            .numExecutors(4)
-            .numPs(2)
-            .inputMode(InputMode.TENSORFLOW)
-            .modelDir(dir.toUri().toString())
-            .reservationTimeout(Duration.ofSeconds(60))
-            .nodeJavaOptions("-Xmx256m")
-            .run(function)) {
+    try (TFCluster cluster = TestSpark.tensorflowCluster(spark, dir, 4, 2).run(function)) {
       assertThat(cluster.clusterSpec().numTasks("ps")).isEqualTo(2);
       cluster.shutdown();
     }

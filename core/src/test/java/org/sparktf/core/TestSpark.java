@@ -70,6 +70,21 @@ public final class TestSpark {
     }
   }
 
+  /**
+   * A TENSORFLOW-mode cluster of {@code executors} nodes, {@code ps} of them parameter servers, on
+   * {@code modelDir}, with the tests' usual limits (60 s to assemble, 256 MiB per node JVM).
+   */
+  public static TFCluster.Builder tensorflowCluster(
+      SparkSession spark, Path modelDir, int executors, int ps) {
+    return TFCluster.builder(spark)
+        .numExecutors(executors)
+        .numPs(ps)
+        .inputMode(InputMode.TENSORFLOW)
+        .modelDir(modelDir.toUri().toString())
+        .reservationTimeout(Duration.ofSeconds(60))
+        .nodeJavaOptions("-Xmx256m");
+  }
+
   /** Stops the session and forgets it, so that the next test class starts a fresh one. */
   public static void stop(SparkSession spark) {
     if (spark != null) {

@@ -51,14 +51,7 @@ class TrainingLoopTest {
 
   private void train(Settings settings) {
     try (TFCluster cluster =
-        TFCluster.builder(spark)
-            .numExecutors(3)
-            .numPs(1)
-            .inputMode(InputMode.TENSORFLOW)
-            .modelDir(dir.toUri().toString())
-            .reservationTimeout(Duration.ofSeconds(60))
-            .nodeJavaOptions("-Xmx256m")
-            .run(new Looped(settings))) {
+        TestSpark.tensorflowCluster(spark, dir, 3, 1).run(new Looped(settings))) {
       cluster.shutdown();
     }
   }
