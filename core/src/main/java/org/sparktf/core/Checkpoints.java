@@ -8,7 +8,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
+import org.sparktf.core.internal.CheckpointAnnouncer;
 import org.sparktf.core.internal.CheckpointStore;
+import org.sparktf.core.internal.NodeContextImpl;
 import org.tensorflow.Session;
 
 /**
@@ -85,7 +87,17 @@ public final class Checkpoints {
    * @throws TFClusterException when a newer generation has started on the model directory
    */
   public void save(NodeContext ctx, Session session, long step) {
-    save(session, ctx.hadoopConf(), ctx.modelDir(), ctx.localDir(), ctx.generation(), step, keep);
+    save(
+        session,
+        ctx.hadoopConf(),
+        ctx.modelDir(),
+        ctx.localDir(),
+        ctx.generation(),
+        step,
+        keep,
+        ctx instanceof NodeContextImpl
+            ? ((NodeContextImpl) ctx).checkpointAnnouncer()
+            : CheckpointAnnouncer.NONE);
     lastStep = step;
     lastSaveNanos = System.nanoTime();
   }
@@ -106,12 +118,29 @@ public final class Checkpoints {
       long generation,
       long step,
       int keep) {
+    save(session, conf, modelDir, localDir, generation, step, keep, CheckpointAnnouncer.NONE);
+  }
+
+  /**
+   * The same, telling {@code announcer} before and after an actual save: the driver records how far
+   * training on the Spark feed had got with it, where a restarted cluster feeds again from.
+   */
+  private static void save(
+      Session session,
+      Configuration conf,
+      String modelDir,
+      java.nio.file.Path localDir,
+      long generation,
+      long step,
+      int keep,
+      CheckpointAnnouncer announcer) {
     CheckpointStore.Id id = new CheckpointStore.Id(generation, step);
     String where = modelDir + "/checkpoints";
     try {
       CheckpointStore store = new CheckpointStore(conf, modelDir);
       where = store.dir().toString();
       if (store.needsSave(id)) {
+        announcer.saving(step);
         java.nio.file.Path staging = Files.createTempDirectory(localDir, "ckpt-");
         try {
           session.save(staging.resolve(id.prefix()).toString());
@@ -123,6 +152,7 @@ public final class Checkpoints {
                     .sorted()
                     .collect(Collectors.toList()));
           }
+          announcer.saved(step);
         } finally {
           deleteTree(staging);
         }

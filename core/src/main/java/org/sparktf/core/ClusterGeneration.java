@@ -21,6 +21,7 @@ import org.sparktf.core.internal.NodeAddress;
 import org.sparktf.core.internal.NodeJob;
 import org.sparktf.core.internal.NodeSpec;
 import org.sparktf.core.internal.PortRange;
+import org.sparktf.core.internal.feed.FeedPosition;
 
 /**
  * One start of a cluster's nodes: its coordinator, the Spark job that launched the nodes, their
@@ -78,7 +79,8 @@ final class ClusterGeneration {
       ClusterLayout layout,
       byte[] function,
       String id,
-      Set<String> fencedAddresses) {
+      Set<String> fencedAddresses,
+      FeedPosition feedFrom) {
     SparkConf conf = sc.getConf();
     long number = nextNumber(sc.hadoopConfiguration(), options.modelDir);
     byte[] secret = ControlChannel.newSecret();
@@ -89,6 +91,7 @@ final class ClusterGeneration {
     try {
       coordinator =
           new Coordinator(layout, secret, bind, ports, options.livenessTimeout(sc).toMillis());
+      coordinator.trackFeedFrom(feedFrom);
     } catch (IOException e) {
       throw new TFClusterException(
           "Cannot start cluster: cannot open the driver's port on " + bind + ": " + e.getMessage(),

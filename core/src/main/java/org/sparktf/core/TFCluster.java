@@ -38,6 +38,7 @@ import org.sparktf.core.internal.NodeLauncher;
 import org.sparktf.core.internal.PortRange;
 import org.sparktf.core.internal.SlotCounter;
 import org.sparktf.core.internal.feed.FeedPlan;
+import org.sparktf.core.internal.feed.FeedPosition;
 import org.sparktf.core.internal.feed.PartitionFeeder;
 
 /**
@@ -74,8 +75,12 @@ public final class TFCluster implements AutoCloseable {
   private volatile ClusterGeneration generation;
   private int restarts;
   private volatile boolean shutDown;
-  // SPARK mode: feeds the last epoch of the last train() again, after a restart in shutdown().
-  private volatile Runnable lastEpoch;
+  // SPARK mode: every training run so far (one epoch of a train() call each), in order. A restart
+  // feeds them again from the position of the checkpoint it restores.
+  private final List<TrainingRun> runs = new ArrayList<>();
+  // The feed position of the checkpoint the running generation restored (START: none of this
+  // cluster's checkpoints, so every run is fed again).
+  private volatile FeedPosition restoredPosition = FeedPosition.START;
   // Numbers every feeding job, so a worker tells a retried task of this epoch from the next epoch.
   private final java.util.concurrent.atomic.AtomicInteger feeds =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -160,13 +165,65 @@ public final class TFCluster implements AutoCloseable {
       throw new IllegalArgumentException("Invalid epochs: " + epochs + "; it must be >= 1");
     }
     FeedSchema schema = FeedSchema.of(data.schema());
-    Consumer<FeedPlan> job =
-        plan -> data.queryExecution().toRdd().toJavaRDD().foreachPartition(new FeedPartition(plan));
+    JavaRDD<InternalRow> rows = data.queryExecution().toRdd().toJavaRDD();
+    Consumer<FeedPlan> job = plan -> rows.foreachPartition(new FeedPartition(plan));
     for (int epoch = 0; epoch < epochs; epoch++) {
-      feed("train", "feed epoch " + (epoch + 1) + " of " + epochs, schema, job);
+      String description = "feed epoch " + (epoch + 1) + " of " + epochs;
+      int run;
+      synchronized (runs) {
+        runs.add(new TrainingRun(description, schema, job, rows.getNumPartitions()));
+        run = runs.size() - 1;
+      }
+      feedRun(run);
     }
-    lastEpoch =
-        () -> feed("train", "feed epoch " + epochs + " of " + epochs + " again", schema, job);
+  }
+
+  /** One epoch of a {@link #train} call: what a restart may have to feed again. */
+  private static final class TrainingRun {
+    final String description;
+    final FeedSchema schema;
+    final Consumer<FeedPlan> job;
+    final int partitions;
+
+    TrainingRun(String description, FeedSchema schema, Consumer<FeedPlan> job, int partitions) {
+      this.description = description;
+      this.schema = schema;
+      this.job = job;
+      this.partitions = partitions;
+    }
+  }
+
+  /** Feeds training run {@code run}, unless the restored checkpoint holds all of it. */
+  private void feedRun(int run) {
+    TrainingRun training;
+    synchronized (runs) {
+      training = runs.get(run);
+    }
+    if (restoredPosition.finished(run)) {
+      return;
+    }
+    feed("train", training.description, training.schema, training.job, run);
+  }
+
+  /**
+   * After a restart: feeds again every training run before {@code end} that the restored checkpoint
+   * does not hold completely, each partition from the rows it holds on. Rows trained after the
+   * checkpoint and before the failure are trained twice; none goes untrained.
+   */
+  private void feedAgainUpTo(int end) {
+    int from = restoredPosition.firstUnfinishedRun();
+    if (from < end) {
+      LOG.info(
+          "Cluster {} feeds epochs again from the position of the checkpoint it restored ({}):"
+              + " training runs {} to {}",
+          generation.id,
+          restoredPosition,
+          from,
+          end - 1);
+    }
+    for (int run = from; run < end; run++) {
+      feedRun(run);
+    }
   }
 
   /**
@@ -211,7 +268,8 @@ public final class TFCluster implements AutoCloseable {
             scored.persist(StorageLevel.MEMORY_AND_DISK());
             result.add(scored);
             scored.count();
-          });
+          },
+          -1);
     } catch (RuntimeException e) {
       result.forEach(Dataset::unpersist);
       throw e;
@@ -221,16 +279,18 @@ public final class TFCluster implements AutoCloseable {
 
   /**
    * Runs one feeding job on the current nodes. After a node loss (during the job, or before it)
-   * with restarts left, restarts the cluster and runs the job again from its start on the new
-   * nodes: rows fed to a lost worker since its last checkpoint are lost with it.
+   * with restarts left, restarts the cluster; a training run ({@code run >= 0}) then feeds the
+   * earlier runs again from the restored checkpoint's position ({@link #feedAgainUpTo}) and itself
+   * from that position, an inference job runs again from its start.
    */
-  private void feed(String action, String description, FeedSchema schema, Consumer<FeedPlan> job) {
+  private void feed(
+      String action, String description, FeedSchema schema, Consumer<FeedPlan> job, int run) {
     while (true) {
       ClusterGeneration current = generation;
       Exception failure = null;
       if (current.coordinator.failure() == null) {
         try {
-          inFeedGroup(description, () -> job.accept(feedPlan(schema)));
+          inFeedGroup(description, () -> job.accept(feedPlan(schema, run)));
         } catch (Exception e) {
           failure = e;
         }
@@ -249,6 +309,12 @@ public final class TFCluster implements AutoCloseable {
         throw failure != null
             ? feedFailure(action, failure)
             : new TFClusterException(current.coordinator.failure());
+      }
+      if (run >= 0) {
+        feedAgainUpTo(run);
+        if (restoredPosition.finished(run)) {
+          return;
+        }
       }
     }
   }
@@ -294,7 +360,7 @@ public final class TFCluster implements AutoCloseable {
     }
   }
 
-  private FeedPlan feedPlan(FeedSchema schema) {
+  private FeedPlan feedPlan(FeedSchema schema, int run) {
     ClusterGeneration current = generation;
     List<FeedPlan.Target> workers = new ArrayList<>();
     for (NodeAddress node : current.nodes) {
@@ -304,13 +370,23 @@ public final class TFCluster implements AutoCloseable {
                 node.index(), layout.describe(node.index()), node.host(), node.feedPort()));
       }
     }
+    int feed = feeds.incrementAndGet();
+    if (run >= 0) {
+      int partitions;
+      synchronized (runs) {
+        partitions = runs.get(run).partitions;
+      }
+      current.coordinator.feedTracker().runStarted(feed, run, partitions);
+    }
     return new FeedPlan(
         current.id,
-        feeds.incrementAndGet(),
+        feed,
         current.secret,
         workers,
         schema,
-        options.feedTimeout.toMillis());
+        options.feedTimeout.toMillis(),
+        restoredPosition,
+        run);
   }
 
   private TFClusterException feedFailure(String action, Exception e) {
@@ -436,18 +512,23 @@ public final class TFCluster implements AutoCloseable {
   }
 
   /**
-   * A node lost while the workers finish: restart, and in SPARK mode feed the last epoch again (a
-   * worker queues frames ahead of its training, so the last epoch's rows may be lost with it).
+   * A node lost while the workers finish: restart, and in SPARK mode feed again what the restored
+   * checkpoint does not hold (a worker queues frames ahead of its training, so the last epoch's
+   * rows may be lost with it).
    */
   private boolean restartWhileShuttingDown() {
-    if (options.inputMode == InputMode.SPARK && lastEpoch == null) {
+    int trained;
+    synchronized (runs) {
+      trained = runs.size();
+    }
+    if (options.inputMode == InputMode.SPARK && trained == 0) {
       return false;
     }
     if (!restartAfterNodeLoss()) {
       return false;
     }
-    if (lastEpoch != null) {
-      lastEpoch.run();
+    if (options.inputMode == InputMode.SPARK) {
+      feedAgainUpTo(trained);
     }
     return true;
   }
@@ -472,6 +553,12 @@ public final class TFCluster implements AutoCloseable {
         cause);
     Set<String> replaced = replaceSilentExecutors(failed);
     failed.release();
+    // The restarted nodes restore the newest checkpoint: feed again from its position. When the
+    // failed start saved none, that is the checkpoint it restored itself.
+    FeedPosition committed = failed.coordinator.feedTracker().committed();
+    if (committed != null) {
+      restoredPosition = committed;
+    }
     try {
       long timeout = options.reservationTimeout.toMillis();
       executorWatch.awaitRemoved(replaced, timeout);
@@ -484,7 +571,13 @@ public final class TFCluster implements AutoCloseable {
       }
       adopt(
           ClusterGeneration.start(
-              spark.sparkContext(), options, layout, function, baseId + "-r" + restarts, fenced));
+              spark.sparkContext(),
+              options,
+              layout,
+              function,
+              baseId + "-r" + restarts,
+              fenced,
+              restoredPosition));
     } catch (TFClusterException e) {
       throw CoreErrors.restartFailed(cause, e);
     }
@@ -733,7 +826,13 @@ public final class TFCluster implements AutoCloseable {
       livenessTimeout(spark.sparkContext());
       ClusterGeneration generation =
           ClusterGeneration.start(
-              spark.sparkContext(), this, layout, functionBytes, clusterId, Set.of());
+              spark.sparkContext(),
+              this,
+              layout,
+              functionBytes,
+              clusterId,
+              Set.of(),
+              FeedPosition.START);
       return new TFCluster(spark, this, layout, functionBytes, clusterId, generation);
     }
 

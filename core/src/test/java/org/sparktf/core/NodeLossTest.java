@@ -184,6 +184,84 @@ class NodeLossTest {
   }
 
   @Test
+  void aRestartFeedsAgainFromTheRestoredCheckpointsPositionSoNoRowOfAnEarlierEpochGoesUntrained()
+      throws Exception {
+    // 1,600 rows in 32 partitions: 50 steps of 32 rows per epoch, 150 in 3 epochs. A checkpoint
+    // every 70 steps is longer than an epoch: the one at step 70 falls in epoch 2, and the kill
+    // comes after step 110, in epoch 3, before the next checkpoint at 140.
+    int rows = 1600;
+    int epochs = 3;
+    long checkpointSteps = 70;
+    Dataset<Row> ids = spark.range(0, rows, 1, 32).toDF("id");
+    Path modelDir = dir.resolve("counted");
+    long checkpoint;
+    long stepAtKill;
+    try (TFCluster cluster =
+        cluster(modelDir, 1)
+            .inputMode(InputMode.SPARK)
+            .run(new RowCounting(rows, checkpointSteps, 100))) {
+      String firstId = cluster.id();
+      CompletableFuture<long[]> killer =
+          CompletableFuture.supplyAsync(
+              () -> {
+                long saved = awaitCheckpoint(modelDir, checkpointSteps);
+                long step = awaitStep(modelDir, 110);
+                nodeProcess(firstId, "worker:1").parent().orElseThrow().destroyForcibly();
+                // The chief may finish the step it is in: the failure comes after it.
+                return new long[] {saved, step};
+              });
+      cluster.train(ids, epochs);
+      long[] kill = killer.get(60, TimeUnit.SECONDS);
+      cluster.shutdown();
+      checkpoint = kill[0];
+      stepAtKill = kill[1];
+      assertThat(cluster.restarts()).isEqualTo(1);
+    }
+    List<Long> begins = begins(modelDir);
+    int[] counts =
+        java.util.Arrays.stream(Files.readString(modelDir.resolve("counts.txt")).split(" "))
+            .mapToInt(Integer::parseInt)
+            .toArray();
+    long trainedTwice = java.util.Arrays.stream(counts).sum() - (long) epochs * rows;
+    LOG.info(
+        "Killed worker:1's executor at global step {} after checkpoint {}; the restart began at"
+            + " step {}; rows trained once per epoch: {} of {}, trained once more: {}",
+        stepAtKill,
+        checkpoint,
+        begins.get(begins.size() - 1),
+        java.util.Arrays.stream(counts).filter(c -> c == epochs).count(),
+        rows,
+        trainedTwice);
+    assertThat(begins).hasSize(2);
+    long restored = begins.get(1);
+    assertThat(restored).isBetween(checkpointSteps, stepAtKill);
+    // No row of any epoch went untrained: each was trained once per epoch, some once more.
+    assertThat(java.util.Arrays.stream(counts).boxed())
+        .hasSize(rows)
+        .allMatch(c -> c == epochs || c == epochs + 1);
+    // Trained twice: only rows taken between the restored checkpoint and the failure, give or take
+    // the batch each worker had in hand and what it took within one report interval (8 steps).
+    assertThat(trainedTwice).isLessThanOrEqualTo((stepAtKill - restored + 8) * RowCounting.BATCH);
+  }
+
+  /** Waits until the chief has reached global step {@code step}, and returns the step it is at. */
+  private static long awaitStep(Path modelDir, long step) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (System.nanoTime() < deadline) {
+      try {
+        long now = Long.parseLong(Files.readString(modelDir.resolve("step.txt")).trim());
+        if (now >= step) {
+          return now;
+        }
+      } catch (java.io.IOException | NumberFormatException e) {
+        // Not written yet.
+      }
+      LockSupport.parkNanos(20_000_000L);
+    }
+    throw new AssertionError("The chief did not reach global step " + step + " within 3 minutes");
+  }
+
+  @Test
   void aKilledParameterServerFailsTheClusterNamingItPromptly() throws Exception {
     TFCluster cluster = cluster(dir, 0).run(new ResumableRegression(TARGET_STEP, 100));
     try {

@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparktf.core.internal.feed.FeedPosition;
+import org.sparktf.core.internal.feed.FeedTracker;
 
 /**
  * The driver side of a cluster: nodes register here (the reservation), receive the cluster once all
@@ -52,6 +54,7 @@ public final class Coordinator implements Closeable {
   // (then the loss is the cause) or speaks again (then the function failure stands).
   private final String[] pendingFailures;
   private final Set<String> silentExecutors = new LinkedHashSet<>();
+  private volatile FeedTracker feedTracker = new FeedTracker(FeedPosition.START);
   private String failure;
   private boolean nodeLost;
   private Runnable onFailure = () -> {};
@@ -390,6 +393,12 @@ public final class Coordinator implements Closeable {
       while (true) {
         ObjectNode message = channel.receive();
         String type = message.path("type").asText();
+        if (trackFeed(channel, type, message)) {
+          synchronized (this) {
+            lastHeard[index] = System.nanoTime();
+          }
+          continue;
+        }
         synchronized (this) {
           lastHeard[index] = System.nanoTime();
           if ("done".equals(type)) {
@@ -427,6 +436,41 @@ public final class Coordinator implements Closeable {
         notifyAll();
       }
     }
+  }
+
+  /**
+   * Handles the messages that keep the feed position ({@link FeedTracker}); false for any other.
+   */
+  private boolean trackFeed(ControlChannel channel, String type, ObjectNode message)
+      throws IOException {
+    switch (type) {
+      case "fed":
+        feedTracker.report(message.path("positions"));
+        return true;
+      case "checkpointing":
+        long step = message.path("step").asLong();
+        feedTracker.checkpointing(step);
+        channel.send(ControlChannel.message("checkpointingRecorded").put("step", step));
+        return true;
+      case "checkpointed":
+        feedTracker.checkpointed(message.path("step").asLong());
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Starts the record of the feed position from {@code base}, the position of the checkpoint this
+   * start of the cluster restores. Call it before the nodes start.
+   */
+  public void trackFeedFrom(FeedPosition base) {
+    feedTracker = new FeedTracker(base);
+  }
+
+  /** The feed position this start of the cluster has reached, and that of its checkpoints. */
+  public FeedTracker feedTracker() {
+    return feedTracker;
   }
 
   /**

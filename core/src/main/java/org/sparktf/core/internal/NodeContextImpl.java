@@ -21,23 +21,36 @@ import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.types.TBool;
 
 /** The {@link NodeContext} of a node process; closed by the runtime after the function returns. */
-final class NodeContextImpl implements NodeContext, AutoCloseable {
+public final class NodeContextImpl implements NodeContext, AutoCloseable {
   private final NodeSpec spec;
   private final ClusterSpec cluster;
   private final int tfPort;
   private final Path localDir;
   private final Configuration hadoopConf;
   private final DataFeed feed;
+  private final CheckpointAnnouncer checkpoints;
   private EventFileWriter summaries;
 
-  NodeContextImpl(NodeSpec spec, ClusterSpec cluster, int tfPort, Path localDir, DataFeed feed) {
+  NodeContextImpl(
+      NodeSpec spec,
+      ClusterSpec cluster,
+      int tfPort,
+      Path localDir,
+      DataFeed feed,
+      CheckpointAnnouncer checkpoints) {
     this.spec = spec;
+    this.checkpoints = checkpoints;
     this.feed = feed;
     this.cluster = cluster;
     this.tfPort = tfPort;
     this.localDir = localDir;
     this.hadoopConf = new Configuration();
     spec.hadoopConf.forEach(hadoopConf::set);
+  }
+
+  /** Whom {@link org.sparktf.core.Checkpoints} tells about the checkpoints it saves. */
+  public CheckpointAnnouncer checkpointAnnouncer() {
+    return checkpoints;
   }
 
   @Override

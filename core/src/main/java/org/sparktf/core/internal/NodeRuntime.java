@@ -39,6 +39,7 @@ final class NodeRuntime {
   private final CountDownLatch stop = new CountDownLatch(1);
   private volatile boolean functionReturned;
   private volatile FeedServer feedServer;
+  private volatile FeedReporting feedReporting;
 
   NodeRuntime(NodeSpec spec) {
     this.spec = spec;
@@ -103,6 +104,10 @@ final class NodeRuntime {
           e -> exitUnlessStopped(NodeExit.DRIVER_GONE, "Lost the driver (" + e + ")"));
       ClusterSpec cluster = clusterSpec(Coordinator.parseCluster(answer));
       System.out.println("Node " + spec.describe() + " joined cluster " + cluster);
+      if (feedServer != null) {
+        feedReporting = new FeedReporting(driver, feedServer);
+        feedReporting.start();
+      }
       // Release the reserved port just before TensorFlow binds it.
       portHold.close();
       Server server = new Server(serverDef(cluster, job, taskIndex));
@@ -154,11 +159,20 @@ final class NodeRuntime {
 
   private boolean runFunction(ControlChannel driver, ClusterSpec cluster, int tfPort, Path localDir)
       throws IOException {
+    FeedReporting reporting = feedReporting;
     try (NodeContextImpl context =
         new NodeContextImpl(
-            spec, cluster, tfPort, localDir, feedServer == null ? null : feedServer.feed())) {
+            spec,
+            cluster,
+            tfPort,
+            localDir,
+            feedServer == null ? null : feedServer.feed(),
+            reporting == null ? CheckpointAnnouncer.NONE : reporting)) {
       NodeFunction function = deserialize(spec.function);
       function.run(context);
+      if (reporting != null) {
+        reporting.functionReturned();
+      }
     } catch (Throwable t) {
       String trace = stackTrace(t);
       System.err.println("Node " + spec.describe() + " failed:\n" + trace);
@@ -176,7 +190,11 @@ final class NodeRuntime {
             () -> {
               try {
                 while (true) {
-                  String type = driver.receive().path("type").asText();
+                  ObjectNode message = driver.receive();
+                  String type = message.path("type").asText();
+                  if ("checkpointingRecorded".equals(type) && feedReporting != null) {
+                    feedReporting.recorded(message);
+                  }
                   if (Heartbeats.SUPERSEDED.equals(type)) {
                     System.err.println(
                         "The driver declared this node lost and superseded it; exiting");

@@ -95,6 +95,8 @@ final class DataFeedImpl implements DataFeed {
     if (maxRows < 1) {
       throw new IllegalArgumentException("Invalid batch size: " + maxRows + "; it must be >= 1");
     }
+    // The rows taken before went through the caller's step: that is how far training got.
+    ledger.markStepped();
     List<ColumnBatch> parts = new ArrayList<>();
     int have = 0;
     long idleSince = System.nanoTime();

@@ -2,8 +2,11 @@ package org.sparktf.core.internal.feed;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,10 +14,17 @@ import java.util.Map;
  * feeding task neither feeds a row twice nor loses one. A retry (a higher Spark attempt number)
  * supersedes the earlier attempt: the frames that attempt still has queued are dropped, and the
  * retry skips the rows already consumed, after checking that they hash the same as before.
+ *
+ * <p>It also says how far training got: {@link #stepped} is what the node function had taken when
+ * it last asked for a batch, so every row of it went through a finished step. The node reports that
+ * to the driver, which records it with each checkpoint ({@link FeedTracker}).
  */
 final class FeedLedger {
   /** Where a new attempt of a partition starts. */
-  static final class Resume {
+  static final class Resume implements Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Resume NONE = new Resume(0, FeedProtocol.HASH_SEED, 0);
+
     /** Rows of the partition the node function already took. */
     final long consumed;
 
@@ -34,13 +44,38 @@ final class FeedLedger {
   /** One partition of one feed on this worker. Guarded by the ledger. */
   private static final class Partition {
     final int feed;
+    final int index;
     Attempt current;
     long consumed;
     long hash = FeedProtocol.HASH_SEED;
     long hashedUpTo;
+    // The partition's row count, once a feeding task sent all of it; -1 before.
+    long total = -1;
 
-    Partition(int feed) {
+    Partition(int feed, int index) {
       this.feed = feed;
+      this.index = index;
+    }
+
+    boolean fresh() {
+      return consumed == 0 && hashedUpTo == 0;
+    }
+  }
+
+  /** What the node function had taken of one partition when it last asked for a batch. */
+  static final class Position {
+    final int feed;
+    final int partition;
+    final Resume taken;
+
+    /** Whether that was the whole partition. */
+    final boolean complete;
+
+    Position(int feed, int partition, Resume taken, boolean complete) {
+      this.feed = feed;
+      this.partition = partition;
+      this.taken = taken;
+      this.complete = complete;
     }
   }
 
@@ -60,13 +95,72 @@ final class FeedLedger {
 
   private final Map<Long, Partition> partitions = new HashMap<>();
   private int newestFeed = -1;
+  private List<Position> stepped = List.of();
+  private long changes;
+  private long steppedChanges;
 
   /**
    * Starts an attempt at a partition: an earlier attempt is superseded (its queued frames are
    * dropped and its connection closed). Null when a later attempt already started.
+   *
+   * @param from where the partition starts when this worker has taken none of it: after a restart,
+   *     the rows the restored checkpoint already holds
    */
-  Attempt begin(int feed, int partition, int number, Closeable connection) {
-    return replace(feed, partition, number, connection);
+  Attempt begin(int feed, int partition, int number, Closeable connection, Resume from) {
+    Attempt attempt = replace(feed, partition, number, connection);
+    if (attempt != null && from.consumed > 0) {
+      synchronized (this) {
+        Partition entry = attempt.partition;
+        if (entry.fresh()) {
+          entry.consumed = from.consumed;
+          entry.hash = from.hash;
+          entry.hashedUpTo = from.hashedUpTo;
+          changes++;
+        }
+      }
+    }
+    return attempt;
+  }
+
+  /** The attempt's feeding task sent every row: the partition has {@code rows} rows. */
+  synchronized void sentAll(Attempt attempt, long rows) {
+    if (attempt.partition.current == attempt) {
+      attempt.partition.total = Math.max(rows, attempt.partition.consumed);
+      changes++;
+    }
+  }
+
+  /**
+   * The node function asks for a batch: every row it took before went through a step. Records that
+   * as the {@link #stepped} position.
+   */
+  synchronized void markStepped() {
+    if (changes == steppedChanges) {
+      return;
+    }
+    List<Position> now = new ArrayList<>(partitions.size());
+    for (Partition entry : partitions.values()) {
+      if (entry.consumed > 0) {
+        now.add(
+            new Position(
+                entry.feed,
+                entry.index,
+                new Resume(entry.consumed, entry.hash, entry.hashedUpTo),
+                entry.total >= 0 && entry.consumed >= entry.total));
+      }
+    }
+    stepped = List.copyOf(now);
+    steppedChanges = changes;
+  }
+
+  /** What the node function had taken when it last asked for a batch; and a change counter. */
+  synchronized List<Position> stepped() {
+    return stepped;
+  }
+
+  /** Grows whenever {@link #stepped} changes. */
+  synchronized long steppedVersion() {
+    return steppedChanges;
   }
 
   /**
@@ -140,6 +234,7 @@ final class FeedLedger {
       entry.hashedUpTo = chunk.firstRow + chunk.frameRows;
     }
     entry.consumed += rows;
+    changes++;
     return true;
   }
 
@@ -156,6 +251,6 @@ final class FeedLedger {
       }
     }
     return partitions.computeIfAbsent(
-        ((long) feed << 32) | (partition & 0xFFFFFFFFL), k -> new Partition(feed));
+        ((long) feed << 32) | (partition & 0xFFFFFFFFL), k -> new Partition(feed, partition));
   }
 }

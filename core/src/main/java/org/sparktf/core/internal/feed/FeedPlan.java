@@ -2,6 +2,7 @@ package org.sparktf.core.internal.feed;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import org.sparktf.core.columnar.FeedSchema;
@@ -38,6 +39,13 @@ public final class FeedPlan implements Serializable {
   /** Which feeding job (epoch or inference run) of the cluster this is. */
   final int feed;
 
+  /**
+   * Where partitions start: after a restart, the rows of a run that the restored checkpoint already
+   * holds are skipped (after checking that they are the same rows). Empty for a fresh run.
+   */
+  final HashMap<Integer, FeedLedger.Resume> starts;
+
+  /** A feeding job that feeds every partition from its start. */
   public FeedPlan(
       String clusterId,
       int feed,
@@ -45,8 +53,25 @@ public final class FeedPlan implements Serializable {
       List<Target> workers,
       FeedSchema schema,
       long feedTimeoutMillis) {
+    this(clusterId, feed, secret, workers, schema, feedTimeoutMillis, FeedPosition.START, -1);
+  }
+
+  /**
+   * A feeding job for training run {@code run}, resuming each partition where {@code from} says
+   * training had got.
+   */
+  public FeedPlan(
+      String clusterId,
+      int feed,
+      byte[] secret,
+      List<Target> workers,
+      FeedSchema schema,
+      long feedTimeoutMillis,
+      FeedPosition from,
+      int run) {
     this.clusterId = clusterId;
     this.feed = feed;
+    this.starts = new HashMap<>(from.starts(run));
     this.secret = secret.clone();
     this.workers = List.copyOf(workers);
     this.schema = schema;
@@ -67,6 +92,11 @@ public final class FeedPlan implements Serializable {
     }
     List<Target> candidates = local.isEmpty() ? workers : local;
     return candidates.get(Math.floorMod(partition, candidates.size()));
+  }
+
+  /** Where partition {@code partition} starts when no worker has taken any of it yet. */
+  FeedLedger.Resume start(int partition) {
+    return starts.getOrDefault(partition, FeedLedger.Resume.NONE);
   }
 
   public String clusterId() {

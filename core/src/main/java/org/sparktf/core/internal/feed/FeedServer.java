@@ -1,11 +1,13 @@
 package org.sparktf.core.internal.feed;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -73,6 +75,29 @@ public final class FeedServer implements Closeable {
     return feed;
   }
 
+  /**
+   * What the node function had taken of each partition when it last asked for a batch (see {@link
+   * FeedLedger#markStepped}), as the driver's {@link FeedTracker} reads it; null when unchanged
+   * since {@code sinceVersion}. Element 0 of {@code version} receives the new version.
+   */
+  public ArrayNode steppedPositions(long sinceVersion, long[] version) {
+    FeedLedger ledger = feed.ledger();
+    List<FeedLedger.Position> positions;
+    synchronized (ledger) {
+      version[0] = ledger.steppedVersion();
+      if (version[0] == sinceVersion) {
+        return null;
+      }
+      positions = ledger.stepped();
+    }
+    return FeedTracker.toJson(positions);
+  }
+
+  /** The node function returned: every row it took went through its steps. */
+  public void markAllStepped() {
+    feed.ledger().markStepped();
+  }
+
   /** The driver says every partition has been fed. */
   public void endOfFeed() {
     feed.endOfFeed();
@@ -123,8 +148,15 @@ public final class FeedServer implements Closeable {
         channel.send(resume == null ? superseded(partition, attemptNumber) : ready(resume));
         return;
       }
+      FeedLedger.Resume from =
+          request.has("fromConsumed")
+              ? new FeedLedger.Resume(
+                  request.path("fromConsumed").asLong(),
+                  request.path("fromHash").asLong(),
+                  request.path("fromHashedUpTo").asLong())
+              : FeedLedger.Resume.NONE;
       FeedLedger.Attempt attempt =
-          feed.ledger().begin(feedId, partition, attemptNumber, channel::close);
+          feed.ledger().begin(feedId, partition, attemptNumber, channel::close, from);
       if (attempt == null) {
         channel.send(superseded(partition, attemptNumber));
         return;
@@ -186,12 +218,14 @@ public final class FeedServer implements Closeable {
     CRC32C crc = new CRC32C();
     DataInputStream frames = new DataInputStream(new CheckedInputStream(in, crc));
     ColumnBatchDecoder decoder = new ColumnBatchDecoder(FeedProtocol.MAX_FRAME_BYTES);
+    long sent = consumed;
     int tag;
     while ((tag = in.readUnsignedByte()) == FeedProtocol.FRAME) {
       long firstRow = in.readLong();
       crc.reset();
       ColumnBatch batch = decoder.read(frames);
       int frameRows = batch.rows();
+      sent = Math.max(sent, firstRow + frameRows);
       long start = firstRow;
       if (firstRow < consumed) {
         if (firstRow + frameRows <= consumed) {
@@ -222,6 +256,9 @@ public final class FeedServer implements Closeable {
     }
     if (tag != FeedProtocol.END) {
       throw new IOException("Invalid feed tag: " + tag);
+    }
+    if (!inference) {
+      feed.ledger().sentAll(attempt, sent);
     }
     // Inference results are still on their way: keep the connection until all are sent.
     connection.awaitAnswered(() -> !feed.isTerminated() && feed.ledger().isLive(attempt));

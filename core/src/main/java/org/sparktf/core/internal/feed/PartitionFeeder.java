@@ -234,12 +234,20 @@ public final class PartitionFeeder {
         ControlChannel.connect(
             worker.host, worker.port, plan.secret, ControlChannel.HANDSHAKE_TIMEOUT_MILLIS);
     try {
-      channel.send(
+      ObjectNode request =
           ControlChannel.message("feed")
               .put("mode", mode)
               .put("feed", plan.feed)
               .put("partition", partition)
-              .put("attempt", attempt));
+              .put("attempt", attempt);
+      FeedLedger.Resume from = plan.start(partition);
+      if ("train".equals(mode) && from.consumed > 0) {
+        request
+            .put("fromConsumed", from.consumed)
+            .put("fromHash", from.hash)
+            .put("fromHashedUpTo", from.hashedUpTo);
+      }
+      channel.send(request);
       channel.readTimeout((int) Math.min(Integer.MAX_VALUE, plan.feedTimeoutMillis));
       ObjectNode reply = channel.receive();
       String type = reply.path("type").asText();
@@ -340,10 +348,10 @@ public final class PartitionFeeder {
               + partition
               + " to "
               + worker.name
-              + " again after its feeding task was retried: the retried task read other rows"
-              + " than the "
+              + " again after its feeding task was retried or the cluster restarted from a"
+              + " checkpoint: this read gave other rows than the "
               + taken.consumed
-              + " the worker already trained on, so the DataFrame is not deterministic (for"
+              + " already trained on, so the DataFrame is not deterministic (for"
               + " example rand(), a shuffle without a total order, or a source that changed)."
               + " Cache or checkpoint the DataFrame before training (df.cache() or"
               + " df.localCheckpoint()), or make its source deterministic");
