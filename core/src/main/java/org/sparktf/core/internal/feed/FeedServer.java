@@ -29,6 +29,7 @@ public final class FeedServer implements Closeable {
 
   private final ControlServer server;
   private final DataFeedImpl feed;
+  private final long feedTimeoutMillis;
 
   /**
    * Listens on a free port of {@code ports} on {@code host}, the executor's address that feeding
@@ -50,6 +51,7 @@ public final class FeedServer implements Closeable {
       int handshakeTimeoutMillis)
       throws IOException {
     this.feed = new DataFeedImpl(QUEUE_FRAMES, feedTimeoutMillis, node);
+    this.feedTimeoutMillis = feedTimeoutMillis;
     this.server =
         new ControlServer(
             "feed",
@@ -175,8 +177,14 @@ public final class FeedServer implements Closeable {
                 + " of its rows were already taken");
       }
       channel.send(ready(resume));
+      boolean inference = "infer".equals(mode);
+      if (!inference) {
+        // A feeding task that falls silent without closing (a frozen executor, a partition) must
+        // not hold its partition for ever: past the feed timeout its retry takes over. (An
+        // inference task waits for results between frames; its own reads are bounded.)
+        channel.readTimeout((int) Math.min(Integer.MAX_VALUE, feedTimeoutMillis));
+      }
       try {
-        boolean inference = "infer".equals(mode);
         // An inference retry needs every row again: its results go back to it, not to training.
         receive(channel, inference, attempt, inference ? 0 : resume.consumed);
       } catch (IOException | RuntimeException e) {

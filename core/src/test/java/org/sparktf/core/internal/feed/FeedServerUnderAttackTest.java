@@ -60,6 +60,26 @@ class FeedServerUnderAttackTest {
   }
 
   @Test
+  void anAuthenticatedFeedingTaskThatFallsSilentIsCutOffAfterTheFeedTimeout() throws Exception {
+    FeedServer server =
+        new FeedServer(
+            SECRET, 1_000, "worker:0", InetAddress.getLoopbackAddress(), PortRange.ANY, 20_000);
+    try (ControlChannel feeder =
+        ControlChannel.connect(
+            "127.0.0.1", server.port(), SECRET, ControlChannel.HANDSHAKE_TIMEOUT_MILLIS)) {
+      feeder.send(ControlChannel.message("feed").put("mode", "train").put("partition", 0));
+      feeder.readTimeout(30_000);
+      assertThat(feeder.receive().path("type").asText()).isEqualTo("ready");
+      long start = System.nanoTime();
+      // Sends nothing more, as a frozen executor would: the worker closes the connection.
+      assertThat(HostileClients.isClosedByPeer(feeder.socket(), 30_000)).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    } finally {
+      server.abort();
+    }
+  }
+
+  @Test
   void theFeedPortListensOnTheNodesAddressOnly() throws Exception {
     FeedServer server =
         new FeedServer(
