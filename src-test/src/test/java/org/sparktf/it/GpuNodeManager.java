@@ -81,7 +81,9 @@ final class GpuNodeManager implements AutoCloseable {
     conf.setInt(YarnConfiguration.NM_PMEM_MB, memoryMb);
     conf.setBoolean(YarnConfiguration.NM_RECOVERY_ENABLED, false);
     conf.set(YarnConfiguration.NM_RESOURCE_PLUGINS, GPU_RESOURCE);
-    conf.set(YarnConfiguration.NM_GPU_PATH_TO_EXEC, nvidiaSmi.toString());
+    // Its directory: Hadoop 3.3.4 refuses a path to a file named nvidia-smi (an inverted name check
+    // in GpuDiscoverer.lookUpAutoDiscoveryBinary) but looks for nvidia-smi in a directory given.
+    conf.set(YarnConfiguration.NM_GPU_PATH_TO_EXEC, nvidiaSmi.getParent().toString());
     conf.set(
         YarnConfiguration.NM_GPU_ALLOWED_DEVICES,
         YarnConfiguration.AUTOMATICALLY_DISCOVER_GPU_DEVICES);
