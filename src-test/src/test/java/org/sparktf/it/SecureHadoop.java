@@ -124,8 +124,6 @@ final class SecureHadoop implements AutoCloseable {
     yarnConf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
     yarnConf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
     yarnConf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 100.0f);
-    yarnConf.set(YarnConfiguration.NM_LOCAL_DIRS, baseDir.resolve("nm-local").toString());
-    yarnConf.set(YarnConfiguration.NM_LOG_DIRS, baseDir.resolve("nm-logs").toString());
     yarnConf.set("yarn.scheduler.capacity.root.default.maximum-am-resource-percent", "1.0");
     yarn = new MiniYARNCluster("sparktf-secure", NODE_MANAGERS, 1, 1);
     yarn.init(yarnConf);
@@ -165,6 +163,18 @@ final class SecureHadoop implements AutoCloseable {
 
   YarnClient client() {
     return client;
+  }
+
+  /** Where the NodeManagers keep their containers' logs (MiniYARNCluster chooses them). */
+  List<Path> containerLogDirs() {
+    List<Path> dirs = new java.util.ArrayList<>();
+    for (int i = 0; i < NODE_MANAGERS; i++) {
+      for (String logDir :
+          yarn.getNodeManager(i).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOG_DIRS)) {
+        dirs.add(Path.of(logDir));
+      }
+    }
+    return dirs;
   }
 
   /** The file system as {@link #USER}, logged in from the user's keytab. */

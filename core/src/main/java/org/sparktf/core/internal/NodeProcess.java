@@ -200,6 +200,12 @@ final class NodeProcess {
     command.add("-XX:ErrorFile=" + Paths.get(spec.tmpDir, "sparktf-node-hs_err_%p.log"));
     command.add("-Djava.io.tmpdir=" + spec.tmpDir);
     command.add("-Dsparktf.node=" + spec.clusterId + "/" + spec.describe());
+    // Where the executor's JVM was told to find its Kerberos configuration (no /etc/krb5.conf),
+    // the node's JVM needs it too: Hadoop's Kerberos names need the default realm.
+    String krb5Conf = System.getProperty("java.security.krb5.conf");
+    if (krb5Conf != null) {
+      command.add("-Djava.security.krb5.conf=" + krb5Conf);
+    }
     command.addAll(spec.javaOptions);
     command.add(NodeMain.class.getName());
     return command;
