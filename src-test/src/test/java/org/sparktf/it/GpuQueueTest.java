@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerReport;
 import org.apache.hadoop.yarn.api.records.NodeId;
+import org.apache.hadoop.yarn.api.records.NodeReport;
+import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -105,11 +107,25 @@ class GpuQueueTest {
 
     List<ContainerReport> executors = executors(appId());
     assertThat(executors).hasSize(2);
+    String granted =
+        executors.stream()
+            .map(c -> c.getContainerId() + "@" + c.getAssignedNode() + " " + c.getAllocatedResource())
+            .collect(Collectors.joining(", "));
     for (ContainerReport executor : executors) {
-      assertThat(executor.getAssignedNode()).isEqualTo(gpuNode.nodeId());
-      assertThat(executor.getAllocatedResource().getResourceValue(GpuNodeManager.GPU_RESOURCE))
-          .isEqualTo(1);
+      assertThat(executor.getAssignedNode()).as(granted).isEqualTo(gpuNode.nodeId());
     }
+    // YARN accounts both of the node's GPUs to the application's executors.
+    NodeReport node = gpuNodeReport();
+    assertThat(node.getUsed().getResourceValue(GpuNodeManager.GPU_RESOURCE))
+        .as("GPUs in use on %s; executors: %s", node, granted)
+        .isEqualTo(GpuNodeManager.GPUS);
+  }
+
+  private static NodeReport gpuNodeReport() throws Exception {
+    return hadoop.client().getNodeReports(NodeState.RUNNING).stream()
+        .filter(r -> r.getNodeId().equals(gpuNode.nodeId()))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test

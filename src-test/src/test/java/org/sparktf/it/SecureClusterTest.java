@@ -109,6 +109,15 @@ class SecureClusterTest {
         .contains("Sent renewed Hadoop credentials to TensorFlow node");
   }
 
+  @Test
+  void aJobWithoutCredentialsFailsFastSayingItCannotAuthenticate() throws Exception {
+    Submitted job = submit(List.of(), "/user/" + SecureHadoop.USER + "/jobs/anonymous");
+
+    assertThat(job.exitCode).as("spark-submit's exit code:%n%s", job.tail()).isNotZero();
+    assertThat(job.output).contains("Client cannot authenticate via:[TOKEN, KERBEROS]");
+    assertThat(job.elapsed).isLessThan(Duration.ofMinutes(2));
+  }
+
   /** Submits {@link SecureTrainingJob} from a JVM of its own; waits for it. */
   private static Submitted submit(List<String> credentials, String work) throws Exception {
     Path confDir = hadoop.writeConfDir();

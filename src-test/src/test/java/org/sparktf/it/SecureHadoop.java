@@ -95,6 +95,9 @@ final class SecureHadoop implements AutoCloseable {
     conf.set("dfs.datanode.https.address", "localhost:0");
     conf.setLong("dfs.namenode.delegation.token.renew-interval", tokenRenewal.toMillis());
     conf.setLong("dfs.namenode.delegation.token.max-lifetime", tokenLifetime.toMillis());
+    // Clients drop idle NameNode connections after 1 s, so each checkpoint authenticates anew with
+    // the tokens its process holds then (an open connection stays authenticated past expiry).
+    conf.setInt("ipc.client.connection.maxidletime", 1000);
     Path keystores = Files.createDirectories(baseDir.resolve("keystores"));
     // Hadoop reads ssl-server.xml and ssl-client.xml from the classpath.
     KeyStoreTestUtil.setupSSLConfig(keystores.toString(), sslConfDir, conf, false);
@@ -124,6 +127,11 @@ final class SecureHadoop implements AutoCloseable {
     yarnConf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
     yarnConf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
     yarnConf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 100.0f);
+    // One queue, "default", as a CapacityScheduler without capacity-scheduler.xml would need.
+    yarnConf.set("yarn.scheduler.capacity.root.queues", "default");
+    yarnConf.set("yarn.scheduler.capacity.root.default.capacity", "100");
+    yarnConf.set("yarn.scheduler.capacity.root.default.maximum-capacity", "100");
+    yarnConf.set("yarn.scheduler.capacity.root.default.acl_submit_applications", "*");
     yarnConf.set("yarn.scheduler.capacity.root.default.maximum-am-resource-percent", "1.0");
     yarn = new MiniYARNCluster("sparktf-secure", NODE_MANAGERS, 1, 1);
     yarn.init(yarnConf);
