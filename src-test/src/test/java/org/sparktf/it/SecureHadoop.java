@@ -127,6 +127,8 @@ final class SecureHadoop implements AutoCloseable {
     yarnConf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
     yarnConf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
     yarnConf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 100.0f);
+    // The web UIs stay unauthenticated: the tests use only RPC.
+    yarnConf.setBoolean("yarn.resourcemanager.webapp.delegation-token-auth-filter.enabled", false);
     // One queue, "default", as a CapacityScheduler without capacity-scheduler.xml would need.
     yarnConf.set("yarn.scheduler.capacity.root.queues", "default");
     yarnConf.set("yarn.scheduler.capacity.root.default.capacity", "100");
