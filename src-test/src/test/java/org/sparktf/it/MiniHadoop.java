@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -56,6 +57,11 @@ final class MiniHadoop implements AutoCloseable {
   }
 
   static MiniHadoop start(Path baseDir) throws Exception {
+    return start(baseDir, conf -> {});
+  }
+
+  /** The same, with {@code extraConf} applied to YARN's configuration before YARN starts. */
+  static MiniHadoop start(Path baseDir, Consumer<YarnConfiguration> extraConf) throws Exception {
     Configuration hdfsConf = new Configuration();
     hdfsConf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.resolve("hdfs").toString());
     MiniDFSCluster dfs = new MiniDFSCluster.Builder(hdfsConf).numDataNodes(1).build();
@@ -64,6 +70,7 @@ final class MiniHadoop implements AutoCloseable {
     YarnClient client = null;
     try {
       YarnConfiguration conf = yarnConf(dfs, baseDir);
+      extraConf.accept(conf);
       yarn = new MiniYARNCluster("sparktf-it", NODE_MANAGERS, 1, 1);
       yarn.init(conf);
       yarn.start();

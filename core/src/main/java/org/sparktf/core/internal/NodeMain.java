@@ -1,7 +1,6 @@
 package org.sparktf.core.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.ObjectInputStream;
 
 /**
@@ -14,14 +13,25 @@ public final class NodeMain {
 
   public static void main(String[] args) {
     NodeSpec spec;
+    ObjectInputStream in;
     try {
-      spec = (NodeSpec) new ObjectInputStream(System.in).readObject();
+      in = new ObjectInputStream(System.in);
+      spec = (NodeSpec) in.readObject();
     } catch (IOException | ClassNotFoundException | ClassCastException e) {
       System.err.println("Cannot read the node spec from standard input: " + e);
       halt(NodeExit.FAILED);
       return;
     }
-    watchParent(System.in);
+    try {
+      // The executor's Hadoop credentials follow the spec, before anything opens a file system.
+      NodeCredentials.configure(spec.hadoopConf);
+      NodeCredentials.apply((byte[]) in.readObject());
+    } catch (IOException | ClassNotFoundException | RuntimeException e) {
+      System.err.println("Cannot take the executor's Hadoop credentials: " + e);
+      halt(NodeExit.FAILED);
+      return;
+    }
+    watchParent(in);
     int code;
     try {
       code = new NodeRuntime(spec).run();
@@ -32,17 +42,23 @@ public final class NodeMain {
     halt(code);
   }
 
-  /** The executor holds our standard input open for our whole life; EOF means it is gone. */
-  private static void watchParent(InputStream stdin) {
+  /**
+   * The executor holds our standard input open for our whole life and sends renewed Hadoop
+   * credentials on it; EOF means it is gone.
+   */
+  private static void watchParent(ObjectInputStream stdin) {
     Thread watcher =
         new Thread(
             () -> {
               try {
-                while (stdin.read() >= 0) {
-                  // The parent sends nothing after the spec.
+                while (true) {
+                  NodeCredentials.apply((byte[]) stdin.readObject());
                 }
-              } catch (IOException e) {
-                // Same as EOF.
+              } catch (IOException | ClassNotFoundException | ClassCastException e) {
+                // EOF: the executor is gone. Anything else: it can no longer talk to us either.
+                if (!(e instanceof java.io.EOFException)) {
+                  System.err.println("Cannot read from the supervising executor: " + e);
+                }
               }
               System.err.println("The supervising executor is gone; exiting");
               halt(NodeExit.PARENT_GONE);

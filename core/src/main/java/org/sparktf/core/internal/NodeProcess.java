@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,8 @@ final class NodeProcess {
   private final Path localDir;
   private volatile ControlChannel driver;
   private volatile Thread heartbeat;
+  private ObjectOutputStream toNode;
+  private volatile Thread credentials;
 
   private NodeProcess(NodeSpec spec, Process process) {
     this.spec = spec;
@@ -77,21 +80,28 @@ final class NodeProcess {
     Process process = builder.start();
     NodeProcess node = new NodeProcess(spec, process);
     node.pump.start();
+    // The task's user: on YARN it holds the application's delegation tokens, renewed by Spark.
+    UserGroupInformation user;
+    byte[] credentials;
     try {
-      ObjectOutputStream out = new ObjectOutputStream(node.stdin);
-      out.writeObject(spec);
-      out.flush();
+      user = UserGroupInformation.getCurrentUser();
+      node.toNode = new ObjectOutputStream(node.stdin);
+      node.toNode.writeObject(spec);
+      credentials = NodeCredentials.of(user);
+      NodeCredentials.send(node.toNode, credentials);
     } catch (IOException e) {
       process.destroyForcibly();
       throw new IOException(
           "Cannot hand node "
               + spec.describe()
-              + " its spec: "
+              + " its spec and Hadoop credentials: "
               + e.getMessage()
               + "; output:\n"
               + node.tail,
           e);
     }
+    node.credentials =
+        NodeCredentials.forward(user, node.toNode, credentials, process::isAlive, spec.describe());
     try {
       node.superviseWithDriver();
     } catch (IOException e) {
@@ -190,6 +200,12 @@ final class NodeProcess {
     command.add("-XX:ErrorFile=" + Paths.get(spec.tmpDir, "sparktf-node-hs_err_%p.log"));
     command.add("-Djava.io.tmpdir=" + spec.tmpDir);
     command.add("-Dsparktf.node=" + spec.clusterId + "/" + spec.describe());
+    // Where the executor's JVM was told to find its Kerberos configuration (no /etc/krb5.conf),
+    // the node's JVM needs it too: Hadoop's Kerberos names need the default realm.
+    String krb5Conf = System.getProperty("java.security.krb5.conf");
+    if (krb5Conf != null) {
+      command.add("-Djava.security.krb5.conf=" + krb5Conf);
+    }
     command.addAll(spec.javaOptions);
     command.add(NodeMain.class.getName());
     return command;
@@ -257,6 +273,9 @@ final class NodeProcess {
       NodeRegistry.remove(spec.clusterId, spec.index);
       if (heartbeat != null) {
         heartbeat.interrupt();
+      }
+      if (credentials != null) {
+        credentials.interrupt();
       }
       if (driver != null) {
         closeQuietly(driver);
