@@ -53,11 +53,13 @@ final class NodeProcess {
   private final Thread pump;
   private final Thread supervisor;
   private final Path localDir;
+  private final ClassServer classServer;
   private volatile ControlChannel driver;
   private volatile Thread heartbeat;
 
-  private NodeProcess(NodeSpec spec, Process process) {
+  private NodeProcess(NodeSpec spec, Process process, ClassServer classServer) {
     this.spec = spec;
+    this.classServer = classServer;
     this.localDir = Paths.get(spec.localDir);
     this.process = process;
     this.stdin = process.getOutputStream();
@@ -74,8 +76,19 @@ final class NodeProcess {
     builder
         .environment()
         .put("CUDA_VISIBLE_DEVICES", spec.gpus.isEmpty() ? "-1" : String.join(",", spec.gpus));
-    Process process = builder.start();
-    NodeProcess node = new NodeProcess(spec, process);
+    // The task's class loader sees what the child's class path lacks (REPL classes, added jars).
+    ClassServer classServer =
+        new ClassServer(
+            spec.describe(), spec.secret, Thread.currentThread().getContextClassLoader());
+    spec.classServerPort = classServer.port();
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException | RuntimeException e) {
+      classServer.close();
+      throw e;
+    }
+    NodeProcess node = new NodeProcess(spec, process, classServer);
     node.pump.start();
     try {
       ObjectOutputStream out = new ObjectOutputStream(node.stdin);
@@ -83,6 +96,7 @@ final class NodeProcess {
       out.flush();
     } catch (IOException e) {
       process.destroyForcibly();
+      classServer.close();
       throw new IOException(
           "Cannot hand node "
               + spec.describe()
@@ -255,6 +269,7 @@ final class NodeProcess {
         LOG.debug("Ignoring close failure", e);
       }
       NodeRegistry.remove(spec.clusterId, spec.index);
+      classServer.close();
       if (heartbeat != null) {
         heartbeat.interrupt();
       }

@@ -1,9 +1,7 @@
 package org.sparktf.core.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -157,7 +155,15 @@ final class NodeRuntime {
     try (NodeContextImpl context =
         new NodeContextImpl(
             spec, cluster, tfPort, localDir, feedServer == null ? null : feedServer.feed())) {
-      NodeFunction function = deserialize(spec.function);
+      ClassLoader loader =
+          new NodeClassLoader(
+              NodeRuntime.class.getClassLoader(),
+              InetAddress.getLoopbackAddress().getHostAddress(),
+              spec.classServerPort,
+              spec.secret);
+      // Code in the function that loads classes by name (Spark, Hadoop, Scala) sees them too.
+      Thread.currentThread().setContextClassLoader(loader);
+      NodeFunction function = (NodeFunction) NodeClassLoader.deserialize(spec.function, loader);
       function.run(context);
     } catch (Throwable t) {
       String trace = stackTrace(t);
@@ -262,12 +268,6 @@ final class NodeRuntime {
           .add(node.tfAddress());
     }
     return new ClusterSpec(jobs);
-  }
-
-  private static NodeFunction deserialize(byte[] bytes) throws IOException, ClassNotFoundException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return (NodeFunction) in.readObject();
-    }
   }
 
   static String stackTrace(Throwable t) {
