@@ -19,8 +19,9 @@ import org.sparktf.core.Leaks;
  * Runs each committed note under notebooks/notes paragraph by paragraph (as Zeppelin's Spark
  * interpreter would), checks its key result, and checks that the results committed in the note
  * still have the shape this run produced. {@code -Dnotebooks.update=true} writes this run's results
- * into the notes instead (see docs/notebooks.md). The batch inference note reads the model the
- * MNIST note saves, so the notes run in order, sharing one output directory.
+ * into the notes instead (see docs/notebooks.md); that run uses the notes' default output
+ * directory, /tmp/sparktf-notebooks. The batch inference note reads the model the MNIST note saves,
+ * so the notes run in order, sharing one output directory.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NotebooksTest {
@@ -40,8 +41,11 @@ class NotebooksTest {
   private static Note run(String file) {
     Note note = Note.read(NOTES.resolve(file));
     List<String> committed = NoteStructure.of(note, ROWS_VARY);
-    new NoteRunner(work.resolve("repl"), Map.of("output", work.resolve("output").toString()))
-        .run(note);
+    // Updates run the notes with their defaults, as a reader would, so that the committed outputs
+    // show those; checks write to a directory of their own.
+    Map<String, String> inputs =
+        UPDATE ? Map.of() : Map.of("output", work.resolve("output").toString());
+    new NoteRunner(work.resolve("repl"), inputs).run(note);
     if (UPDATE) {
       note.write(NOTES.resolve(file));
     } else {
