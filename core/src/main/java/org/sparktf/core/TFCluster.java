@@ -1,8 +1,6 @@
 package org.sparktf.core;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -31,6 +29,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparktf.core.columnar.FeedSchema;
+import org.sparktf.core.internal.ClosureSerializer;
 import org.sparktf.core.internal.ClusterLayout;
 import org.sparktf.core.internal.CoreErrors;
 import org.sparktf.core.internal.NodeAddress;
@@ -877,12 +876,10 @@ public final class TFCluster implements AutoCloseable {
     if (function == null) {
       throw new IllegalArgumentException("Invalid node function: null");
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(function);
+    try {
+      return ClosureSerializer.serialize(function);
     } catch (IOException e) {
       throw CoreErrors.notSerializable(e);
     }
-    return bytes.toByteArray();
   }
 }

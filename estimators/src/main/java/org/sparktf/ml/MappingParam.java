@@ -21,6 +21,22 @@ public class MappingParam extends Param<Map<String, String>> {
         (scala.Function1<Map<String, String>, Object>) MappingParam::valid);
   }
 
+  /** This Param with a Scala map, for Scala callers ({@code paramMap.put(p.w(Map(...)))}). */
+  public org.apache.spark.ml.param.ParamPair<Map<String, String>> w(
+      scala.collection.Map<String, String> value) {
+    return w(fromScala(value));
+  }
+
+  /** A Java copy of a Scala map, in its iteration order; null stays null (and is then refused). */
+  static Map<String, String> fromScala(scala.collection.Map<String, String> value) {
+    if (value == null) {
+      return null;
+    }
+    Map<String, String> copy = new LinkedHashMap<>();
+    value.foreach(entry -> copy.put(entry._1(), entry._2()));
+    return copy;
+  }
+
   private static Object valid(Map<String, String> mapping) {
     return mapping != null
         && mapping.entrySet().stream()

@@ -86,6 +86,16 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
     return with(inputMapping(), new LinkedHashMap<>(v));
   }
 
+  /** {@link #setInputMapping(Map)} for Scala: {@code setInputMapping(Map("col" -> "input"))}. */
+  public TFEstimator setInputMapping(scala.collection.Map<String, String> v) {
+    return setInputMapping(MappingParam.fromScala(v));
+  }
+
+  /** {@link #setOutputMapping(Map)} for Scala: {@code setOutputMapping(Map("output" -> "col"))}. */
+  public TFEstimator setOutputMapping(scala.collection.Map<String, String> v) {
+    return setOutputMapping(MappingParam.fromScala(v));
+  }
+
   public TFEstimator setOutputMapping(Map<String, String> v) {
     return with(outputMapping(), new LinkedHashMap<>(v));
   }
@@ -326,10 +336,12 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
 
     @Override
     public void saveImpl(String path) {
+      // Refused before anything is written: a function a new session cannot load.
+      byte[] function = ModelFunctionStore.serialize(estimator.modelFunction, path);
       DefaultParamsWriter$.MODULE$.saveMetadata(
           estimator, path, sc(), Option.empty(), Option.empty());
       ModelFunctionStore.save(
-          estimator.modelFunction, new Path(path, MODEL_FUNCTION_FILE), sc().hadoopConfiguration());
+          function, new Path(path, MODEL_FUNCTION_FILE), sc().hadoopConfiguration());
     }
   }
 

@@ -126,6 +126,16 @@ public class TFModel extends Model<TFModel> implements TFModelParams, MLWritable
     return this;
   }
 
+  /** {@link #setInputMapping(Map)} for Scala: {@code setInputMapping(Map("col" -> "input"))}. */
+  public TFModel setInputMapping(scala.collection.Map<String, String> value) {
+    return setInputMapping(MappingParam.fromScala(value));
+  }
+
+  /** {@link #setOutputMapping(Map)} for Scala: {@code setOutputMapping(Map("output" -> "col"))}. */
+  public TFModel setOutputMapping(scala.collection.Map<String, String> value) {
+    return setOutputMapping(MappingParam.fromScala(value));
+  }
+
   public TFModel setOutputMapping(Map<String, String> value) {
     set(outputMapping(), new LinkedHashMap<>(value));
     return this;

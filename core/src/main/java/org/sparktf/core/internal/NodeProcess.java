@@ -54,13 +54,15 @@ final class NodeProcess {
   private final Thread pump;
   private final Thread supervisor;
   private final Path localDir;
+  private final ClassServer classServer;
   private volatile ControlChannel driver;
   private volatile Thread heartbeat;
   private ObjectOutputStream toNode;
   private volatile Thread credentials;
 
-  private NodeProcess(NodeSpec spec, Process process) {
+  private NodeProcess(NodeSpec spec, Process process, ClassServer classServer) {
     this.spec = spec;
+    this.classServer = classServer;
     this.localDir = Paths.get(spec.localDir);
     this.process = process;
     this.stdin = process.getOutputStream();
@@ -77,8 +79,19 @@ final class NodeProcess {
     builder
         .environment()
         .put("CUDA_VISIBLE_DEVICES", spec.gpus.isEmpty() ? "-1" : String.join(",", spec.gpus));
-    Process process = builder.start();
-    NodeProcess node = new NodeProcess(spec, process);
+    // The task's class loader sees what the child's class path lacks (REPL classes, added jars).
+    ClassServer classServer =
+        new ClassServer(
+            spec.describe(), spec.secret, Thread.currentThread().getContextClassLoader());
+    spec.classServerPort = classServer.port();
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException | RuntimeException e) {
+      classServer.close();
+      throw e;
+    }
+    NodeProcess node = new NodeProcess(spec, process, classServer);
     node.pump.start();
     // The task's user: on YARN it holds the application's delegation tokens, renewed by Spark.
     UserGroupInformation user;
@@ -91,6 +104,7 @@ final class NodeProcess {
       NodeCredentials.send(node.toNode, credentials);
     } catch (IOException e) {
       process.destroyForcibly();
+      classServer.close();
       throw new IOException(
           "Cannot hand node "
               + spec.describe()
@@ -271,6 +285,7 @@ final class NodeProcess {
         LOG.debug("Ignoring close failure", e);
       }
       NodeRegistry.remove(spec.clusterId, spec.index);
+      classServer.close();
       if (heartbeat != null) {
         heartbeat.interrupt();
       }

@@ -1,9 +1,7 @@
 package org.sparktf.core.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -168,7 +166,15 @@ final class NodeRuntime {
             localDir,
             feedServer == null ? null : feedServer.feed(),
             reporting == null ? CheckpointAnnouncer.NONE : reporting)) {
-      NodeFunction function = deserialize(spec.function);
+      ClassLoader loader =
+          new NodeClassLoader(
+              NodeRuntime.class.getClassLoader(),
+              InetAddress.getLoopbackAddress().getHostAddress(),
+              spec.classServerPort,
+              spec.secret);
+      // Code in the function that loads classes by name (Spark, Hadoop, Scala) sees them too.
+      Thread.currentThread().setContextClassLoader(loader);
+      NodeFunction function = (NodeFunction) NodeClassLoader.deserialize(spec.function, loader);
       function.run(context);
       if (reporting != null) {
         reporting.functionReturned();
@@ -280,12 +286,6 @@ final class NodeRuntime {
           .add(node.tfAddress());
     }
     return new ClusterSpec(jobs);
-  }
-
-  private static NodeFunction deserialize(byte[] bytes) throws IOException, ClassNotFoundException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return (NodeFunction) in.readObject();
-    }
   }
 
   static String stackTrace(Throwable t) {

@@ -45,6 +45,8 @@ public final class NodeSpec implements Serializable {
   // The node's scratch directory, created by the executor so that it can delete it after the node's
   // process is gone however it ended.
   String localDir;
+  // The loopback port of the executor's ClassServer for this node.
+  int classServerPort;
 
   public NodeSpec(
       String clusterId,

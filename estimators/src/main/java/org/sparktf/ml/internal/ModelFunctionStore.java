@@ -1,9 +1,12 @@
 package org.sparktf.ml.internal;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.sparktf.ml.model.ModelFunction;
@@ -18,14 +21,79 @@ public final class ModelFunctionStore {
 
   private ModelFunctionStore() {}
 
-  /** Writes {@code function} to {@code file}, which must not exist. */
-  public static void save(ModelFunction function, Path file, Configuration conf) {
-    try (ObjectOutputStream out =
-        new ObjectOutputStream(file.getFileSystem(conf).create(file, false))) {
+  /**
+   * The bytes {@link #save} writes.
+   *
+   * @throws IllegalStateException when the function holds a class a Scala REPL or notebook
+   *     generated: no other session has it, so the saved function could never be loaded
+   */
+  public static byte[] serialize(ModelFunction function, String path) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ReplClassFinder out = new ReplClassFinder(bytes)) {
       out.writeObject(function);
+      out.flush();
+      if (out.replClass != null) {
+        throw new IllegalStateException(
+            "Cannot save TFEstimator to "
+                + path
+                + ": its model function uses "
+                + out.replClass
+                + ", a class the Scala REPL or notebook of this session generated, which no other"
+                + " session can load. Define the model function in a compiled class on the"
+                + " classpath (a jar added with --jars or the notebook's dependencies) to save the"
+                + " estimator, or save the fitted TFModel, which holds no function.");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot save TFEstimator to " + path + ": its model function: " + e.getMessage(), e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Writes {@code bytes} (from {@link #serialize}) to {@code file}, which must not exist. */
+  public static void save(byte[] bytes, Path file, Configuration conf) {
+    try (OutputStream out = file.getFileSystem(conf).create(file, false)) {
+      out.write(bytes);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot save the model function to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether a Scala REPL generated {@code type}: its wrappers live in packages {@code $lineN}
+   * (Scala 2's REPL, spark-shell, Zeppelin) and come from the REPL's in-memory class loader.
+   */
+  static boolean isReplClass(Class<?> type) {
+    if (REPL_PACKAGE.matcher(type.getName()).lookingAt()) {
+      return true;
+    }
+    ClassLoader loader = type.getClassLoader();
+    for (Class<?> c = loader == null ? null : loader.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().endsWith(".AbstractFileClassLoader")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final Pattern REPL_PACKAGE = Pattern.compile("\\$line\\d+\\.");
+
+  /**
+   * Serializes, noting the first REPL class among those it writes (lambdas' capturing ones too).
+   */
+  private static final class ReplClassFinder extends ObjectOutputStream {
+    String replClass;
+
+    ReplClassFinder(OutputStream out) throws IOException {
+      super(out);
+    }
+
+    @Override
+    protected void annotateClass(Class<?> type) {
+      if (replClass == null && isReplClass(type)) {
+        replClass = type.getName();
+      }
     }
   }
 

@@ -58,11 +58,14 @@ public final class CriteoEtl {
   record Result(String training, String validation, long malformed, List<String> samples) {}
 
   public static void main(String[] args) {
+    boolean ownSession = !JobArgs.hasSession();
     SparkSession spark = JobArgs.session("SparkTF Criteo ETL");
     try {
       run(spark, args);
     } finally {
-      spark.stop();
+      if (ownSession) {
+        spark.stop();
+      }
     }
   }
 

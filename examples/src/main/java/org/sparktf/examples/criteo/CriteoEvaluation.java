@@ -27,11 +27,14 @@ public final class CriteoEvaluation {
   record Result(long rows, double logLoss, double optimum) {}
 
   public static void main(String[] args) {
+    boolean ownSession = !JobArgs.hasSession();
     SparkSession spark = JobArgs.session("SparkTF Criteo evaluation");
     try {
       run(spark, args);
     } finally {
-      spark.stop();
+      if (ownSession) {
+        spark.stop();
+      }
     }
   }
 

@@ -25,11 +25,14 @@ public final class CriteoExploration {
   private CriteoExploration() {}
 
   public static void main(String[] args) {
+    boolean ownSession = !JobArgs.hasSession();
     SparkSession spark = JobArgs.session("SparkTF Criteo exploration");
     try {
       run(spark, args);
     } finally {
-      spark.stop();
+      if (ownSession) {
+        spark.stop();
+      }
     }
   }
 

@@ -21,11 +21,14 @@ public final class CriteoGenerator {
   private CriteoGenerator() {}
 
   public static void main(String[] args) {
+    boolean ownSession = !JobArgs.hasSession();
     SparkSession spark = JobArgs.session("SparkTF Criteo generator");
     try {
       run(spark, args);
     } finally {
-      spark.stop();
+      if (ownSession) {
+        spark.stop();
+      }
     }
   }
 

@@ -44,11 +44,14 @@ public final class CriteoTraining {
   }
 
   public static void main(String[] args) {
+    boolean ownSession = !JobArgs.hasSession();
     SparkSession spark = JobArgs.session("SparkTF Criteo training", 1 + workersOption(args));
     try {
       run(spark, args);
     } finally {
-      spark.stop();
+      if (ownSession) {
+        spark.stop();
+      }
     }
   }
 

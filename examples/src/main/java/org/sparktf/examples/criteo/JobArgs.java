@@ -75,6 +75,15 @@ final class JobArgs {
   }
 
   /**
+   * Whether a session already runs in this JVM (spark-shell, a Zeppelin note, a test): a job's
+   * {@code main} then uses it and leaves it running when it ends.
+   */
+  static boolean hasSession() {
+    return SparkSession.getActiveSession().isDefined()
+        || SparkSession.getDefaultSession().isDefined();
+  }
+
+  /**
    * The active session, or a new one: on Spark local[*] when neither spark-submit nor
    * -Dspark.master chose a master.
    */
@@ -88,8 +97,7 @@ final class JobArgs {
    */
   static SparkSession session(String appName, int minSlots) {
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
-    if (!SparkSession.getActiveSession().isDefined()
-        && System.getProperty("spark.master") == null) {
+    if (!hasSession() && System.getProperty("spark.master") == null) {
       int slots = Math.max(Runtime.getRuntime().availableProcessors(), minSlots);
       builder.master("local[" + slots + "]").config("spark.ui.enabled", "false");
     }
