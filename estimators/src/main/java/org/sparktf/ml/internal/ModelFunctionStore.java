@@ -6,6 +6,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.invoke.SerializedLambda;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -32,17 +33,16 @@ public final class ModelFunctionStore {
     try (ReplClassFinder out = new ReplClassFinder(bytes)) {
       out.writeObject(function);
       out.flush();
-      if (out.replClass != null) {
-        throw new IllegalStateException(
-            "Cannot save TFEstimator to "
-                + path
-                + ": its model function uses "
-                + out.replClass
-                + ", a class the Scala REPL or notebook of this session generated, which no other"
-                + " session can load. Define the model function in a compiled class on the"
-                + " classpath (a jar added with --jars or the notebook's dependencies) to save the"
-                + " estimator, or save the fitted TFModel, which holds no function.");
-      }
+    } catch (ReplClassFound e) {
+      throw new IllegalStateException(
+          "Cannot save TFEstimator to "
+              + path
+              + ": its model function uses "
+              + e.getMessage()
+              + ", a class the Scala REPL or notebook of this session generated, which no other"
+              + " session can load. Define the model function in a compiled class on the"
+              + " classpath (a jar added with --jars or the notebook's dependencies) to save the"
+              + " estimator, or save the fitted TFModel, which holds no function.");
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot save TFEstimator to " + path + ": its model function: " + e.getMessage(), e);
@@ -82,18 +82,42 @@ public final class ModelFunctionStore {
   /**
    * Serializes, noting the first REPL class among those it writes (lambdas' capturing ones too).
    */
+  /**
+   * Serializes, stopping at the first REPL class among the objects and classes it writes, before
+   * anything else about them can fail (a REPL lambda's wrapper often cannot be serialized).
+   */
   private static final class ReplClassFinder extends ObjectOutputStream {
-    String replClass;
-
     ReplClassFinder(OutputStream out) throws IOException {
       super(out);
+      enableReplaceObject(true);
     }
 
     @Override
-    protected void annotateClass(Class<?> type) {
-      if (replClass == null && isReplClass(type)) {
-        replClass = type.getName();
+    protected Object replaceObject(Object object) throws IOException {
+      if (object instanceof SerializedLambda) {
+        String capturing = ((SerializedLambda) object).getCapturingClass().replace('/', '.');
+        if (REPL_PACKAGE.matcher(capturing).lookingAt()) {
+          throw new ReplClassFound(capturing);
+        }
+      } else if (object != null && isReplClass(object.getClass())) {
+        throw new ReplClassFound(object.getClass().getName());
       }
+      return object;
+    }
+
+    @Override
+    protected void annotateClass(Class<?> type) throws IOException {
+      if (isReplClass(type)) {
+        throw new ReplClassFound(type.getName());
+      }
+    }
+  }
+
+  private static final class ReplClassFound extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ReplClassFound(String replClass) {
+      super(replClass);
     }
   }
 

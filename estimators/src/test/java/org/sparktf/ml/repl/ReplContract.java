@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,7 +54,20 @@ abstract class ReplContract {
               + " tf.nn.softmax(logits), \"class\" -> tf.math.argMax(logits, tf.constant(1))).asJava)",
           "}");
 
-  abstract ScalaRepl repl();
+  /** The test class's REPL, started by its {@code @BeforeAll}. */
+  static ScalaRepl repl;
+
+  @AfterAll
+  static void stopRepl() {
+    if (repl != null) {
+      repl.close();
+      repl = null;
+    }
+  }
+
+  static ScalaRepl repl() {
+    return repl;
+  }
 
   @TempDir Path dir;
 
@@ -85,7 +99,7 @@ abstract class ReplContract {
                         + "\").setExportDir(\""
                         + dir.resolve("export").toUri()
                         + "\")",
-                    "val fitted = scale(estimator).fit(data(1, 4000))",
+                    "val fitted = scale(estimator).fit(data(1, 2000))",
                     "val accuracy = fitted.transform(data(100, 2000))"
                         + ".selectExpr(\"AVG(CAST(label = prediction AS DOUBLE))\").first.getDouble(0)"),
                 TRAIN);

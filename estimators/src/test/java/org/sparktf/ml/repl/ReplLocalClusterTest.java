@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,8 +15,6 @@ import org.sparktf.core.TestSpark;
  * fetch the REPL's classes from the driver, and the nodes get them from their executors.
  */
 class ReplLocalClusterTest extends ReplContract {
-  private static ScalaRepl repl;
-
   @TempDir static Path home;
 
   @BeforeAll
@@ -42,20 +39,8 @@ class ReplLocalClusterTest extends ReplContract {
     repl.eval(PRELUDE, START);
   }
 
-  @AfterAll
-  static void stopRepl() {
-    if (repl != null) {
-      repl.close();
-    }
-  }
-
   @AfterEach
   void nothingLeftBehind() {
     Leaks.assertNoNodeProcessesOrThreadsUnderExecutors();
-  }
-
-  @Override
-  ScalaRepl repl() {
-    return repl;
   }
 }

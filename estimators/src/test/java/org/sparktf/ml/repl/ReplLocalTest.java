@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,20 +11,11 @@ import org.sparktf.core.Leaks;
 
 /** Notebook-style functions on {@code local[3]}: the executor is the driver's JVM. */
 class ReplLocalTest extends ReplContract {
-  private static ScalaRepl repl;
-
   @BeforeAll
   static void startRepl() {
     repl = new ScalaRepl("local[3]", Map.of(), START);
     repl.eval(PRELUDE, START);
     repl.eval(CLASSIFIER, START);
-  }
-
-  @AfterAll
-  static void stopRepl() {
-    if (repl != null) {
-      repl.close();
-    }
   }
 
   @AfterEach
@@ -71,10 +61,5 @@ class ReplLocalTest extends ReplContract {
         .contains(
             "mappings: String = {x=features} {class=prediction, probabilities=probability} {y=input}"
                 + " {output=z} {w=features}");
-  }
-
-  @Override
-  ScalaRepl repl() {
-    return repl;
   }
 }
