@@ -28,11 +28,19 @@ final class NodeContextImpl implements NodeContext, AutoCloseable {
   private final Path localDir;
   private final Configuration hadoopConf;
   private final DataFeed feed;
+  private final StepReporter steps;
   private EventFileWriter summaries;
 
-  NodeContextImpl(NodeSpec spec, ClusterSpec cluster, int tfPort, Path localDir, DataFeed feed) {
+  NodeContextImpl(
+      NodeSpec spec,
+      ClusterSpec cluster,
+      int tfPort,
+      Path localDir,
+      DataFeed feed,
+      StepReporter steps) {
     this.spec = spec;
     this.feed = feed;
+    this.steps = steps;
     this.cluster = cluster;
     this.tfPort = tfPort;
     this.localDir = localDir;
@@ -213,6 +221,17 @@ final class NodeContextImpl implements NodeContext, AutoCloseable {
       summaries = EventFileWriter.open(hadoopConf, dir, spec.host);
     }
     return summaries;
+  }
+
+  @Override
+  public void reportStep(
+      long globalStep, double loss, long examples, long computeNanos, long dataWaitNanos) {
+    steps.step(globalStep, loss, examples, computeNanos, dataWaitNanos);
+  }
+
+  @Override
+  public void reportTargetStep(long globalStep) {
+    steps.targetStep(globalStep);
   }
 
   @Override

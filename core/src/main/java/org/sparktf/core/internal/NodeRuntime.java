@@ -154,11 +154,23 @@ final class NodeRuntime {
 
   private boolean runFunction(ControlChannel driver, ClusterSpec cluster, int tfPort, Path localDir)
       throws IOException {
+    StepReporter steps =
+        new StepReporter(
+            driver,
+            new SocketBytes(feedServer == null ? 0 : feedServer.port(), tfPorts(cluster)),
+            feedServer == null ? () -> 0 : feedServer::queueDepth);
     try (NodeContextImpl context =
         new NodeContextImpl(
-            spec, cluster, tfPort, localDir, feedServer == null ? null : feedServer.feed())) {
+            spec,
+            cluster,
+            tfPort,
+            localDir,
+            feedServer == null ? null : feedServer.feed(),
+            steps)) {
       NodeFunction function = deserialize(spec.function);
       function.run(context);
+      // Before "done" on the same channel: the driver has the final totals when it hears done.
+      steps.flush();
     } catch (Throwable t) {
       String trace = stackTrace(t);
       System.err.println("Node " + spec.describe() + " failed:\n" + trace);
@@ -167,6 +179,17 @@ final class NodeRuntime {
     }
     driver.send(ControlChannel.message("done"));
     return true;
+  }
+
+  /** The ports of the cluster's TensorFlow servers: their traffic is gRPC. */
+  private static Set<Integer> tfPorts(ClusterSpec cluster) {
+    Set<Integer> ports = new java.util.HashSet<>();
+    for (List<String> tasks : cluster.jobs().values()) {
+      for (String address : tasks) {
+        ports.add(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+      }
+    }
+    return ports;
   }
 
   /** Follows the driver's commands; the driver going away ends this process. */

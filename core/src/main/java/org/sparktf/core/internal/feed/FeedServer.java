@@ -69,6 +69,11 @@ public final class FeedServer implements Closeable {
     return server.handshakeThreadName();
   }
 
+  /** The frames queued for the worker's function (each up to one feeding task's frame of rows). */
+  public int queueDepth() {
+    return feed.queueDepth();
+  }
+
   public DataFeed feed() {
     return feed;
   }
