@@ -30,6 +30,8 @@ final class ProgressTracker implements AutoCloseable {
   private final Duration interval;
   private final List<ProgressListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService ticker;
+  // Held while a snapshot is taken and delivered: listeners see them in order.
+  private final Object delivery = new Object();
 
   // Guarded by this.
   private String clusterId;
@@ -130,13 +132,15 @@ final class ProgressTracker implements AutoCloseable {
 
   /** An epoch was fed completely: {@code rows} counted by the feeding tasks. */
   void endEpoch(long rows) {
-    TrainingProgress snapshot;
-    synchronized (this) {
-      completedRows += rows;
-      rowsPerEpoch = rows;
-      snapshot = snapshot(TrainingProgress.Event.EPOCH_END, rows);
+    synchronized (delivery) {
+      TrainingProgress snapshot;
+      synchronized (this) {
+        completedRows += rows;
+        rowsPerEpoch = rows;
+        snapshot = snapshot(TrainingProgress.Event.EPOCH_END, rows);
+      }
+      deliver(snapshot, false);
     }
-    deliver(snapshot, false);
   }
 
   synchronized void endTrain() {
@@ -145,14 +149,16 @@ final class ProgressTracker implements AutoCloseable {
 
   /** The workers finished: the final snapshot, its profile report logged. */
   TrainingProgress finish() {
-    TrainingProgress snapshot;
-    synchronized (this) {
-      training = false;
-      snapshot = snapshot(TrainingProgress.Event.FINISHED);
+    synchronized (delivery) {
+      TrainingProgress snapshot;
+      synchronized (this) {
+        training = false;
+        snapshot = snapshot(TrainingProgress.Event.FINISHED);
+      }
+      LOG.info("{}", snapshot.profileReport());
+      deliver(snapshot, true);
+      return snapshot;
     }
-    LOG.info("{}", snapshot.profileReport());
-    deliver(snapshot, true);
-    return snapshot;
   }
 
   synchronized TrainingProgress latest() {
@@ -173,16 +179,18 @@ final class ProgressTracker implements AutoCloseable {
   }
 
   private void tick() {
-    TrainingProgress snapshot;
-    synchronized (this) {
-      boolean recent =
-          lastReportNanos > 0 && System.nanoTime() - lastReportNanos < 2 * interval.toNanos();
-      if (!training && !recent) {
-        return;
+    synchronized (delivery) {
+      TrainingProgress snapshot;
+      synchronized (this) {
+        boolean recent =
+            lastReportNanos > 0 && System.nanoTime() - lastReportNanos < 2 * interval.toNanos();
+        if (!training && !recent) {
+          return;
+        }
+        snapshot = snapshot(TrainingProgress.Event.PERIODIC);
       }
-      snapshot = snapshot(TrainingProgress.Event.PERIODIC);
+      deliver(snapshot, true);
     }
-    deliver(snapshot, true);
   }
 
   private void deliver(TrainingProgress snapshot, boolean log) {
