@@ -43,6 +43,7 @@ final class ProgressTracker implements AutoCloseable {
   private final ArrayDeque<long[]> samples = new ArrayDeque<>(); // {nanos, examples, step}
   private long lastReportNanos;
   private boolean training;
+  private boolean finished; // The workers finished: nothing more to log.
   private int epoch;
   private int epochs;
   private long epochStartExamples;
@@ -153,6 +154,7 @@ final class ProgressTracker implements AutoCloseable {
       TrainingProgress snapshot;
       synchronized (this) {
         training = false;
+        finished = true;
         snapshot = snapshot(TrainingProgress.Event.FINISHED);
       }
       LOG.info("{}", snapshot.profileReport());
@@ -184,7 +186,7 @@ final class ProgressTracker implements AutoCloseable {
       synchronized (this) {
         boolean recent =
             lastReportNanos > 0 && System.nanoTime() - lastReportNanos < 2 * interval.toNanos();
-        if (!training && !recent) {
+        if (finished || (!training && !recent)) {
           return;
         }
         snapshot = snapshot(TrainingProgress.Event.PERIODIC);

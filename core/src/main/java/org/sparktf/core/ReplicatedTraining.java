@@ -200,13 +200,13 @@ public final class ReplicatedTraining {
       if (summarize) {
         runner.fetch(summaryLoss);
       }
-      runner.fetch(loss);
+      int lossAt = fetchLoss(runner, summarize, 1);
       try (org.tensorflow.Result result = runner.run()) {
         currentStep = ((TInt64) result.get(0)).getLong();
         if (summarize) {
           writeSummaries(result.get(1));
         }
-        lastLoss = scalar(result.get(summarize ? 2 : 1));
+        lastLoss = scalar(result.get(lossAt));
       }
       return currentStep;
     }
@@ -219,12 +219,12 @@ public final class ReplicatedTraining {
       if (summarize) {
         runner.fetch(summaryLoss);
       }
-      runner.fetch(loss);
+      int lossAt = fetchLoss(runner, summarize, 0);
       try (org.tensorflow.Result result = runner.run()) {
         if (summarize) {
           writeSummaries(result.get(0));
         }
-        lastLoss = scalar(result.get(summarize ? 1 : 0));
+        lastLoss = scalar(result.get(lossAt));
       }
     }
     try {
@@ -327,6 +327,18 @@ public final class ReplicatedTraining {
     return summaryEvery > 0
         && ctx.isChief()
         && (lastSummaryStep < 0 || currentStep - lastSummaryStep >= summaryEvery);
+  }
+
+  /**
+   * Fetches the loss for {@link #lastLoss} unless the summaries fetch it already (a session refuses
+   * the same output twice); returns its index in the result.
+   */
+  private int fetchLoss(Session.Runner runner, boolean summarize, int summaryAt) {
+    if (summarize && summaryLoss.asOutput().equals(loss.asOutput())) {
+      return summaryAt;
+    }
+    runner.fetch(loss);
+    return summarize ? summaryAt + 1 : summaryAt;
   }
 
   /** A float or double scalar's value; NaN for other types. */
