@@ -268,7 +268,7 @@ final class ProgressTracker implements AutoCloseable {
               r.path("dataWaitNanos").asLong(),
               measured ? r.path("grpcBytesSent").asLong() : -1,
               measured ? r.path("grpcBytesReceived").asLong() : -1,
-              measured ? r.path("feedBytesReceived").asLong() : -1,
+              r.path("feedBytesReceived").asLong(),
               measured ? null : r.path("bytesUnavailable").asText("not reported yet"),
               r.path("queueDepth").asInt(),
               coordinator == null ? -1 : coordinator.secondsSinceHeard(entry.getKey())));

@@ -188,13 +188,14 @@ public final class TrainingProgress {
         report.append(
             String.format(
                 Locale.ROOT,
-                ", gRPC sent %.0f B, received %.0f B, feed received %.0f B",
+                ", gRPC sent %.0f B, received %.0f B",
                 w.perStep(w.grpcBytesSent),
-                w.perStep(w.grpcBytesReceived),
-                w.perStep(w.feedBytesReceived)));
+                w.perStep(w.grpcBytesReceived)));
       } else {
-        report.append(", bytes not measured (").append(w.bytesUnavailable).append(')');
+        report.append(", gRPC bytes not measured (").append(w.bytesUnavailable).append(')');
       }
+      report.append(
+          String.format(Locale.ROOT, ", feed received %.0f B", w.perStep(w.feedBytesReceived)));
     }
     return report.toString();
   }
@@ -289,7 +290,10 @@ public final class TrainingProgress {
       return grpcBytesReceived;
     }
 
-    /** Bytes of rows the worker's feed endpoint received from Spark; -1 if not measured. */
+    /**
+     * Bytes of rows (encoded frames) the worker's feed endpoint received from Spark's feeding
+     * tasks; 0 in InputMode.TENSORFLOW.
+     */
     public long feedBytesReceived() {
       return feedBytesReceived;
     }

@@ -157,8 +157,9 @@ final class NodeRuntime {
     StepReporter steps =
         new StepReporter(
             driver,
-            new SocketBytes(feedServer == null ? 0 : feedServer.port(), tfPorts(cluster)),
-            feedServer == null ? () -> 0 : feedServer::queueDepth);
+            new SocketBytes(tfPorts(cluster)),
+            feedServer == null ? () -> 0 : feedServer::queueDepth,
+            feedServer == null ? () -> 0L : feedServer::bytesReceived);
     try (NodeContextImpl context =
         new NodeContextImpl(
             spec,

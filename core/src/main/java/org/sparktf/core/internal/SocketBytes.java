@@ -14,8 +14,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Bytes this process sent and received over TCP, split into TensorFlow gRPC traffic (between
- * TensorFlow servers: variables and gradients) and feed traffic (rows from Spark's feeding tasks).
+ * Bytes this process sent and received over TensorFlow's gRPC connections (between TensorFlow
+ * servers: variables and gradients). The feed's bytes are counted by the feed endpoint itself: its
+ * connections last one feeding task each, too short for samples.
  *
  * <p>The mechanism: the kernel keeps per-socket byte counters ({@code tcp_info}'s {@code
  * bytes_sent}/{@code bytes_acked} and {@code bytes_received}), which {@code ss -tie} (iproute2)
@@ -28,18 +29,15 @@ import java.util.concurrent.TimeUnit;
 final class SocketBytes {
   private static final long SS_TIMEOUT_MILLIS = 5_000;
 
-  private final int feedPort;
   private final Set<Integer> tfPorts;
-  // Last counters seen per socket inode: {sent, received, kind}.
+  // Last counters seen per gRPC socket inode: {sent, received}.
   private final Map<Long, long[]> seen = new HashMap<>();
   private String unavailable;
 
   /**
-   * @param feedPort this node's feed port (0 when it has none)
    * @param tfPorts the ports of every TensorFlow server of the cluster, this node's included
    */
-  SocketBytes(int feedPort, Set<Integer> tfPorts) {
-    this.feedPort = feedPort;
+  SocketBytes(Set<Integer> tfPorts) {
     this.tfPorts = tfPorts;
   }
 
@@ -48,7 +46,7 @@ final class SocketBytes {
     return unavailable;
   }
 
-  /** Reads the counters now; returns {grpcSent, grpcReceived, feedReceived}, or null. */
+  /** Reads the counters now; returns {sent, received} in all, or null. */
   synchronized long[] sample() {
     if (unavailable != null) {
       return null;
@@ -63,14 +61,10 @@ final class SocketBytes {
       Thread.currentThread().interrupt();
       return null;
     }
-    long[] totals = new long[3];
+    long[] totals = new long[2];
     for (long[] counters : seen.values()) {
-      if (counters[2] == 1) {
-        totals[0] += counters[0];
-        totals[1] += counters[1];
-      } else if (counters[2] == 2) {
-        totals[2] += counters[1];
-      }
+      totals[0] += counters[0];
+      totals[1] += counters[1];
     }
     return totals;
   }
@@ -102,7 +96,6 @@ final class SocketBytes {
         new BufferedReader(new InputStreamReader(ss.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       long inode = -1;
-      int kind = 0;
       while ((line = out.readLine()) != null) {
         if (!line.startsWith("\t") && !line.startsWith(" ")) {
           inode = -1;
@@ -112,18 +105,20 @@ final class SocketBytes {
               inode = Long.parseLong(token.substring(4));
             }
           }
-          if (tokens.length >= 4 && mine.contains(inode)) {
-            kind = kind(port(tokens[2]), port(tokens[3]));
-          } else {
+          boolean grpc =
+              tokens.length >= 4
+                  && mine.contains(inode)
+                  && (tfPorts.contains(port(tokens[2])) || tfPorts.contains(port(tokens[3])));
+          if (!grpc) {
             inode = -1;
           }
-        } else if (inode >= 0 && kind > 0) {
+        } else if (inode >= 0) {
           long sent = counter(line, "bytes_sent:");
           if (sent < 0) {
             sent = Math.max(0, counter(line, "bytes_acked:") - 1);
           }
           long received = Math.max(0, counter(line, "bytes_received:"));
-          seen.put(inode, new long[] {sent, received, kind});
+          seen.put(inode, new long[] {sent, received});
           inode = -1;
         }
       }
@@ -136,14 +131,6 @@ final class SocketBytes {
     if (ss.exitValue() != 0) {
       throw new IOException("ss exited with code " + ss.exitValue());
     }
-  }
-
-  /** 1: TensorFlow gRPC; 2: feed; 0: other (the driver's control channel). */
-  private int kind(int localPort, int peerPort) {
-    if (feedPort > 0 && localPort == feedPort) {
-      return 2;
-    }
-    return tfPorts.contains(localPort) || tfPorts.contains(peerPort) ? 1 : 0;
   }
 
   private static int port(String address) {

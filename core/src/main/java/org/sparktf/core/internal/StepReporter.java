@@ -19,6 +19,7 @@ final class StepReporter {
   private final ControlChannel driver;
   private final SocketBytes bytes;
   private final IntSupplier queueDepth;
+  private final java.util.function.LongSupplier feedBytes;
   private long globalStep = -1;
   private double loss = Double.NaN;
   private long steps;
@@ -31,10 +32,15 @@ final class StepReporter {
   private long[] counters;
   private boolean dirty;
 
-  StepReporter(ControlChannel driver, SocketBytes bytes, IntSupplier queueDepth) {
+  StepReporter(
+      ControlChannel driver,
+      SocketBytes bytes,
+      IntSupplier queueDepth,
+      java.util.function.LongSupplier feedBytes) {
     this.driver = driver;
     this.bytes = bytes;
     this.queueDepth = queueDepth;
+    this.feedBytes = feedBytes;
   }
 
   synchronized void step(
@@ -85,7 +91,8 @@ final class StepReporter {
             .put("computeNanos", computeNanos)
             .put("dataWaitNanos", dataWaitNanos)
             .put("targetStep", targetStep)
-            .put("queueDepth", queueDepth.getAsInt());
+            .put("queueDepth", queueDepth.getAsInt())
+            .put("feedBytesReceived", feedBytes.getAsLong());
     if (!Double.isNaN(loss) && !Double.isInfinite(loss)) {
       message.put("loss", loss);
     }
@@ -96,7 +103,6 @@ final class StepReporter {
     if (counters != null) {
       message.put("grpcBytesSent", counters[0]);
       message.put("grpcBytesReceived", counters[1]);
-      message.put("feedBytesReceived", counters[2]);
     } else if (bytes.unavailable() != null) {
       message.put("bytesUnavailable", bytes.unavailable());
     }
