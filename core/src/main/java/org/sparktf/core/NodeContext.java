@@ -109,4 +109,29 @@ public interface NodeContext {
 
   /** The Hadoop configuration of the Spark application, for reading and writing model files. */
   Configuration hadoopConf();
+
+  /**
+   * Tells the driver about one training step of this worker, for the driver's progress log, {@link
+   * TFCluster#progress()}, its listeners and metrics, and the profile report at the end of
+   * training. {@link TrainingLoop} calls it after every step; a node function with a loop of its
+   * own calls it likewise. Cheap: the node sums the steps and sends the totals to the driver at
+   * most once a second (and once more when the function returns).
+   *
+   * @param globalStep the global step after this step
+   * @param loss the step's loss, or {@code Double.NaN} when not known
+   * @param examples the examples (rows) the step trained on
+   * @param computeNanos the time the step itself took (the session run, parameter-server
+   *     communication included)
+   * @param dataWaitNanos the time spent getting the step's batch (waiting for the feed, reading and
+   *     parsing)
+   * @throws IllegalArgumentException when a count or time is negative
+   */
+  void reportStep(
+      long globalStep, double loss, long examples, long computeNanos, long dataWaitNanos);
+
+  /**
+   * Tells the driver the global step training stops at (for example the loop's step limit), so the
+   * driver can estimate the time left; 0 when not known.
+   */
+  void reportTargetStep(long globalStep);
 }

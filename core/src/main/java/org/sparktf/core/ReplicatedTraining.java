@@ -73,6 +73,7 @@ public final class ReplicatedTraining {
   private final List<Op> chiefRelease = new ArrayList<>();
   private Operand<TInt64> awaitToken;
   private long currentStep;
+  private double lastLoss = Double.NaN;
   private Operand<?> summaryLoss;
   private int summaryEvery;
   private long lastSummaryStep = -1;
@@ -141,6 +142,14 @@ public final class ReplicatedTraining {
     return this;
   }
 
+  /**
+   * The loss of this worker's latest {@link #step}, NaN before the first or when the loss is not a
+   * float or double scalar.
+   */
+  public double lastLoss() {
+    return lastLoss;
+  }
+
   /** The loss this training minimizes. */
   public Operand<?> loss() {
     return loss;
@@ -191,11 +200,13 @@ public final class ReplicatedTraining {
       if (summarize) {
         runner.fetch(summaryLoss);
       }
+      int lossAt = fetchLoss(runner, summarize, 1);
       try (org.tensorflow.Result result = runner.run()) {
         currentStep = ((TInt64) result.get(0)).getLong();
         if (summarize) {
           writeSummaries(result.get(1));
         }
+        lastLoss = scalar(result.get(lossAt));
       }
       return currentStep;
     }
@@ -208,10 +219,12 @@ public final class ReplicatedTraining {
       if (summarize) {
         runner.fetch(summaryLoss);
       }
+      int lossAt = fetchLoss(runner, summarize, 0);
       try (org.tensorflow.Result result = runner.run()) {
         if (summarize) {
           writeSummaries(result.get(0));
         }
+        lastLoss = scalar(result.get(lossAt));
       }
     }
     try {
@@ -316,13 +329,31 @@ public final class ReplicatedTraining {
         && (lastSummaryStep < 0 || currentStep - lastSummaryStep >= summaryEvery);
   }
 
+  /**
+   * Fetches the loss for {@link #lastLoss} unless the summaries fetch it already (a session refuses
+   * the same output twice); returns its index in the result.
+   */
+  private int fetchLoss(Session.Runner runner, boolean summarize, int summaryAt) {
+    if (summarize && summaryLoss.asOutput().equals(loss.asOutput())) {
+      return summaryAt;
+    }
+    runner.fetch(loss);
+    return summarize ? summaryAt + 1 : summaryAt;
+  }
+
+  /** A float or double scalar's value; NaN for other types. */
+  private static double scalar(Tensor value) {
+    if (value instanceof TFloat32) {
+      return ((TFloat32) value).getFloat();
+    }
+    return value instanceof org.tensorflow.types.TFloat64
+        ? ((org.tensorflow.types.TFloat64) value).getDouble()
+        : Double.NaN;
+  }
+
   private void writeSummaries(Tensor loss) {
     SummaryWriter writer = ctx.summaryWriter();
-    double value =
-        loss instanceof TFloat32
-            ? ((TFloat32) loss).getFloat()
-            : ((org.tensorflow.types.TFloat64) loss).getDouble();
-    writer.scalar("loss", currentStep, value);
+    writer.scalar("loss", currentStep, scalar(loss));
     OptionalDouble rate = stepRate.report(currentStep);
     if (rate.isPresent()) {
       writer.scalar("global_step/sec", currentStep, rate.getAsDouble());

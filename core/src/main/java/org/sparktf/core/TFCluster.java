@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -26,6 +27,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparktf.core.columnar.FeedSchema;
@@ -62,6 +64,12 @@ public final class TFCluster implements AutoCloseable {
   private static final long PS_GRACE_MILLIS = 30_000;
   // Longer than the coordinator's wait for a dead node's exit report.
   private static final long VERDICT_WAIT_MILLIS = 15_000;
+  // The local properties behind SparkContext.setJobDescription and setInterruptOnCancel.
+  private static final String JOB_DESCRIPTION = "spark.job.description";
+  private static final String JOB_INTERRUPT_ON_CANCEL = "spark.job.interruptOnCancel";
+
+  /** The Spark conf key of the default {@link Builder#progressInterval}. */
+  public static final String PROGRESS_INTERVAL_KEY = "spark.sparktf.progressInterval";
 
   /** The Spark conf key of the default {@link Builder#nodeLivenessTimeout}. */
   public static final String LIVENESS_TIMEOUT_KEY = "spark.sparktf.nodeLivenessTimeout";
@@ -87,6 +95,7 @@ public final class TFCluster implements AutoCloseable {
   private final Set<String> usedAddresses = new LinkedHashSet<>();
   private final ExecutorWatch executorWatch = new ExecutorWatch();
   private boolean watching;
+  private final ProgressTracker progress;
 
   private TFCluster(
       SparkSession spark,
@@ -100,6 +109,8 @@ public final class TFCluster implements AutoCloseable {
     this.layout = layout;
     this.function = function;
     this.baseId = baseId;
+    this.progress =
+        new ProgressTracker(layout, options.progressInterval(spark.sparkContext()), generation.id);
     adopt(generation);
     spark.sparkContext().addSparkListener(executorWatch);
     watching = true;
@@ -111,9 +122,11 @@ public final class TFCluster implements AutoCloseable {
     synchronized (usedAddresses) {
       next.clusterSpec.jobs().values().forEach(usedAddresses::addAll);
     }
+    progress.generation(next.id, next.coordinator);
     // A failed node can never take more data: cancel whatever feeds or infers through the cluster.
-    String group = feedJobGroup(next.id);
-    next.coordinator.onFailure(() -> spark.sparkContext().cancelJobGroup(group));
+    // By tag: the feeding jobs stay in the caller's job group, which SparkTF never replaces.
+    String tag = feedJobTag(next.id);
+    next.coordinator.onFailure(() -> spark.sparkContext().cancelJobsWithTag(tag));
   }
 
   /** Starts describing a cluster on this application's executors. */
@@ -137,6 +150,30 @@ public final class TFCluster implements AutoCloseable {
   /** The running generation: its coordinator and nodes (tests read their ports). */
   ClusterGeneration generation() {
     return generation;
+  }
+
+  /**
+   * Where training is now: epoch, rows fed, global step, loss, speed, time left and each worker's
+   * profile (see {@link TrainingProgress}). The workers report their steps through {@link
+   * NodeContext#reportStep} ({@link TrainingLoop} does); without reports only the rows fed by
+   * {@link #train} are known.
+   */
+  public TrainingProgress progress() {
+    return progress.latest();
+  }
+
+  /**
+   * Calls {@code listener} with the progress at every {@link Builder#progressInterval} while
+   * training runs, at the end of every epoch of {@link #train} and once when the workers finished
+   * in {@link #shutdown()}.
+   */
+  public void addProgressListener(ProgressListener listener) {
+    progress.addListener(listener);
+  }
+
+  /** Stops calling {@code listener}. */
+  public void removeProgressListener(ProgressListener listener) {
+    progress.removeListener(listener);
   }
 
   /** How many times the cluster restarted after losing a node (see {@link Builder#maxRestarts}). */
@@ -165,15 +202,29 @@ public final class TFCluster implements AutoCloseable {
     }
     FeedSchema schema = FeedSchema.of(data.schema());
     JavaRDD<InternalRow> rows = data.queryExecution().toRdd().toJavaRDD();
-    Consumer<FeedPlan> job = plan -> rows.foreachPartition(new FeedPartition(plan));
-    for (int epoch = 0; epoch < epochs; epoch++) {
-      String description = "feed epoch " + (epoch + 1) + " of " + epochs;
-      int run;
-      synchronized (runs) {
-        runs.add(new TrainingRun(description, schema, job, rows.getNumPartitions()));
-        run = runs.size() - 1;
+    // The rows the last feeding job fed: a run again after a restart counts afresh.
+    AtomicReference<LongAccumulator> fed = new AtomicReference<>();
+    Consumer<FeedPlan> job =
+        plan -> {
+          LongAccumulator counter = spark.sparkContext().longAccumulator("SparkTF rows fed");
+          fed.set(counter);
+          rows.foreachPartition(new FeedPartition(plan, counter));
+        };
+    progress.beginTrain(epochs);
+    try {
+      for (int epoch = 0; epoch < epochs; epoch++) {
+        progress.beginEpoch(epoch + 1);
+        String description = "SparkTF train, epoch " + (epoch + 1) + "/" + epochs;
+        int run;
+        synchronized (runs) {
+          runs.add(new TrainingRun(description, schema, job, rows.getNumPartitions()));
+          run = runs.size() - 1;
+        }
+        feedRun(run, "");
+        progress.endEpoch(fed.get() == null ? 0 : fed.get().value());
       }
-      feedRun(run);
+    } finally {
+      progress.endTrain();
     }
   }
 
@@ -193,7 +244,7 @@ public final class TFCluster implements AutoCloseable {
   }
 
   /** Feeds training run {@code run}, unless the restored checkpoint holds all of it. */
-  private void feedRun(int run) {
+  private void feedRun(int run, String again) {
     TrainingRun training;
     synchronized (runs) {
       training = runs.get(run);
@@ -201,7 +252,7 @@ public final class TFCluster implements AutoCloseable {
     if (restoredPosition.finished(run)) {
       return;
     }
-    feed("train", training.description, training.schema, training.job, run);
+    feed("train", training.description + again, training.schema, training.job, run);
   }
 
   /**
@@ -221,7 +272,7 @@ public final class TFCluster implements AutoCloseable {
           end - 1);
     }
     for (int run = from; run < end; run++) {
-      feedRun(run);
+      feedRun(run, " again after a restart");
     }
   }
 
@@ -252,7 +303,7 @@ public final class TFCluster implements AutoCloseable {
     try {
       feed(
           "run inference",
-          "inference",
+          "SparkTF inference",
           FeedSchema.of(data.schema()),
           plan -> {
             // A run again after a restart replaces what the failed run cached.
@@ -289,9 +340,23 @@ public final class TFCluster implements AutoCloseable {
       Exception failure = null;
       if (current.coordinator.failure() == null) {
         try {
-          inFeedGroup(description, () -> job.accept(feedPlan(schema, run)));
+          inFeedJob(description, () -> job.accept(feedPlan(schema, run)));
         } catch (Exception e) {
           failure = e;
+        }
+        if (failure != null && current.coordinator.failure() == null && cancelled(failure)) {
+          // Not SparkTF's own cancel (a node failure is recorded before it): the caller's job
+          // group, a notebook's Cancel, or the UI's kill. Nothing will feed this cluster again.
+          close();
+          throw new TFClusterException(
+              "Cannot "
+                  + action
+                  + ": its Spark job was cancelled ("
+                  + rootMessage(failure)
+                  + "); the TensorFlow cluster "
+                  + current.id
+                  + " has been stopped",
+              failure);
         }
         if (failure != null && restartsLeft()) {
           // A lost executor fails its feeding tasks before the driver hears that its node died.
@@ -330,21 +395,54 @@ public final class TFCluster implements AutoCloseable {
     }
   }
 
-  private static String feedJobGroup(String clusterId) {
+  private static String feedJobTag(String clusterId) {
     return "sparktf-" + clusterId + "-feed";
   }
 
-  /** Runs a feeding job in this cluster's feed job group, so a node failure cancels it. */
-  private void inFeedGroup(String description, Runnable job) {
+  /**
+   * Runs a feeding job with this cluster's feed tag, so a node failure cancels it, and with {@code
+   * description} in Spark's UI. The caller's job group stays, so cancelling that group cancels the
+   * feed too; the caller's description and interrupt setting are restored afterwards.
+   */
+  private void inFeedJob(String description, Runnable job) {
     SparkContext sc = spark.sparkContext();
     String clusterId = generation.id;
-    sc.setJobGroup(
-        feedJobGroup(clusterId), "SparkTF: " + description + " (cluster " + clusterId + ")", true);
+    String tag = feedJobTag(clusterId);
+    String callerDescription = sc.getLocalProperty(JOB_DESCRIPTION);
+    String callerInterrupt = sc.getLocalProperty(JOB_INTERRUPT_ON_CANCEL);
+    boolean tagged = sc.getJobTags().contains(tag);
+    sc.addJobTag(tag);
+    sc.setJobDescription(description + ", cluster " + clusterId);
+    // A feeding task blocked on a worker's socket must stop when its job is cancelled.
+    sc.setInterruptOnCancel(true);
     try {
       job.run();
     } finally {
-      sc.clearJobGroup();
+      if (!tagged) {
+        sc.removeJobTag(tag);
+      }
+      sc.setLocalProperty(JOB_DESCRIPTION, callerDescription);
+      sc.setLocalProperty(JOB_INTERRUPT_ON_CANCEL, callerInterrupt);
     }
+  }
+
+  /** Whether a feeding job failed because Spark cancelled it. */
+  private static boolean cancelled(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof org.apache.spark.SparkException && message.contains("cancelled")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return String.valueOf(root.getMessage());
   }
 
   private void requireSparkMode(String action) {
@@ -393,12 +491,8 @@ public final class TFCluster implements AutoCloseable {
     if (failure != null) {
       return new TFClusterException(failure, e);
     }
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
     return new TFClusterException(
-        "Cannot " + action + ": the feeding job failed: " + root.getMessage(), e);
+        "Cannot " + action + ": the feeding job failed: " + rootMessage(e), e);
   }
 
   /** One feeding task: streams its partition to a worker. */
@@ -406,20 +500,38 @@ public final class TFCluster implements AutoCloseable {
       implements VoidFunction<java.util.Iterator<InternalRow>> {
     private static final long serialVersionUID = 1L;
     private final FeedPlan plan;
+    private final LongAccumulator fed;
 
-    FeedPartition(FeedPlan plan) {
+    FeedPartition(FeedPlan plan, LongAccumulator fed) {
       this.plan = plan;
+      this.fed = fed;
     }
 
     @Override
     public void call(java.util.Iterator<InternalRow> rows) {
       TaskContext task = TaskContext.get();
+      long[] count = new long[1];
+      java.util.Iterator<InternalRow> counted =
+          new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return rows.hasNext();
+            }
+
+            @Override
+            public InternalRow next() {
+              count[0]++;
+              return rows.next();
+            }
+          };
       PartitionFeeder.train(
-          rows,
+          counted,
           plan,
           task.partitionId(),
           task.attemptNumber(),
           NodeLauncher.localNodes(plan.clusterId()));
+      // Spark keeps the count of the successful attempt only.
+      fed.add(count[0]);
     }
   }
 
@@ -488,6 +600,8 @@ public final class TFCluster implements AutoCloseable {
         throw CoreErrors.timeout(
             "shut down cluster: the workers did not finish", options.shutdownTimeout.toMillis());
       }
+      // Each worker sent its final totals before "done": the profile is complete.
+      progress.finish();
       // Parameter-server functions usually return at once; give one that does some work of its
       // own a grace period before its process is stopped.
       Set<Integer> servers = new TreeSet<>();
@@ -505,6 +619,7 @@ public final class TFCluster implements AutoCloseable {
       throw new TFClusterException("Cannot shut down cluster: interrupted", e);
     } finally {
       generation.release();
+      progress.close();
       stopWatching();
     }
     checkFailure();
@@ -610,6 +725,7 @@ public final class TFCluster implements AutoCloseable {
       shutDown = true;
       generation.release();
     }
+    progress.close();
     stopWatching();
   }
 
@@ -681,6 +797,7 @@ public final class TFCluster implements AutoCloseable {
     List<String> nodeJavaOptions = List.of("-Xmx1g");
     private int maxRestarts;
     private PortRange portRange;
+    private Duration progressInterval;
 
     private Builder(SparkSession spark) {
       this.spark = spark;
@@ -784,6 +901,35 @@ public final class TFCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How often the driver logs the training progress at INFO while {@link TFCluster#train}, or the
+     * workers' steps, run (epoch, rows fed of all, global step, latest loss, examples/s and the
+     * time left when known) and calls the {@link ProgressListener}s; {@link Duration#ZERO} logs
+     * nothing (listeners then hear only of epoch ends and the finish). When not set here, the Spark
+     * conf key {@value TFCluster#PROGRESS_INTERVAL_KEY} applies. Default: 10 seconds.
+     */
+    public Builder progressInterval(Duration interval) {
+      if (interval == null || interval.isNegative()) {
+        throw new IllegalArgumentException(
+            "Invalid progressInterval: " + interval + "; use zero for none or a positive duration");
+      }
+      this.progressInterval = interval;
+      return this;
+    }
+
+    /** The progress interval: set on the builder, else from the Spark conf. */
+    Duration progressInterval(SparkContext sc) {
+      if (progressInterval != null) {
+        return progressInterval;
+      }
+      long millis = sc.getConf().getTimeAsMs(PROGRESS_INTERVAL_KEY, "10s");
+      if (millis < 0) {
+        throw new IllegalArgumentException(
+            "Invalid " + PROGRESS_INTERVAL_KEY + ": " + millis + " ms; use 0 for none or more");
+      }
+      return Duration.ofMillis(millis);
+    }
+
     /** The liveness timeout: set on the builder, else from the Spark conf. */
     Duration livenessTimeout(SparkContext sc) {
       if (nodeLivenessTimeout != null) {
@@ -823,6 +969,7 @@ public final class TFCluster implements AutoCloseable {
       preflight(layout);
       String clusterId = UUID.randomUUID().toString().substring(0, 8);
       livenessTimeout(spark.sparkContext());
+      progressInterval(spark.sparkContext());
       ClusterGeneration generation =
           ClusterGeneration.start(
               spark.sparkContext(),

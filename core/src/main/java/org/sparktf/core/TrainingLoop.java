@@ -187,15 +187,25 @@ public final class TrainingLoop {
         p.last = step;
       }
       String stoppedBy = null;
+      ctx.reportTargetStep(maxSteps);
       for (int epoch = 0; epoch < epochs && stoppedBy == null; epoch++) {
         try (BatchSource source = data.open(epoch)) {
           while ((stoppedBy = stopRule(step, progress)) == null) {
+            long waitStart = System.nanoTime();
             Optional<Batch> next = source.next();
+            long waited = System.nanoTime() - waitStart;
             if (next.isEmpty()) {
               break;
             }
             try (Batch batch = next.get()) {
+              long stepStart = System.nanoTime();
               step = training.step(session, batch.feeds());
+              ctx.reportStep(
+                  step,
+                  training.lastLoss(),
+                  examples(batch),
+                  System.nanoTime() - stepStart,
+                  waited);
             }
             progress.stepped(step);
             if (checkpoints != null && checkpoints.maybeSave(ctx, session, step)) {
@@ -238,6 +248,14 @@ public final class TrainingLoop {
         SavedModels.export(session, ctx.hadoopConf(), exportDir, ctx.localDir(), tags, signature);
       }
     }
+  }
+
+  /** The examples of a batch: the first dimension of its feeds (1 for scalar feeds). */
+  private static long examples(Batch batch) {
+    for (org.tensorflow.Tensor t : batch.feeds().values()) {
+      return t.shape().numDimensions() == 0 ? 1 : Math.max(0, t.shape().size(0));
+    }
+    return 0;
   }
 
   /** Why the loop stops before the next step, or null to go on. */

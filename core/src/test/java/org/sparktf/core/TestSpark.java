@@ -21,11 +21,18 @@ public final class TestSpark {
 
   /** {@code local[cores]}, UI off. */
   public static SparkSession local(String app, int cores) {
-    return SparkSession.builder()
-        .master("local[" + cores + "]")
-        .appName(app)
-        .config("spark.ui.enabled", "false")
-        .getOrCreate();
+    return local(app, cores, Map.of());
+  }
+
+  /** {@code local[cores]}, UI off, with {@code conf} added. */
+  public static SparkSession local(String app, int cores, Map<String, String> conf) {
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .master("local[" + cores + "]")
+            .appName(app)
+            .config("spark.ui.enabled", "false");
+    conf.forEach(builder::config);
+    return builder.getOrCreate();
   }
 
   /**

@@ -38,6 +38,7 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
   private final LongParam shutdownTimeout;
   private final IntParam maxRestarts;
   private final LongParam nodeLivenessTimeout;
+  private final LongParam progressInterval;
   private final Param<String> nodeJavaOptions;
   private final LongParam checkpointInterval;
   private final IntParam checkpointsToKeep;
@@ -142,6 +143,14 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
                 + " (maxRestarts) or fit fails naming the node. 0 takes the Spark conf"
                 + " spark.sparktf.nodeLivenessTimeout, else spark.network.timeout. Default: 0.",
             ParamValidators.gtEq(0));
+    progressInterval =
+        new LongParam(
+            this,
+            "progressInterval",
+            "Seconds between the driver's progress log lines during fit (epoch, rows fed, global"
+                + " step, loss, examples/s, time left); 0 logs none; -1 takes the Spark conf"
+                + " spark.sparktf.progressInterval, else 10 s. Default: -1.",
+            ParamValidators.gtEq(-1));
     nodeJavaOptions =
         new Param<>(
             this,
@@ -201,6 +210,7 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
     setDefault(shutdownTimeout, 259_200L);
     setDefault(maxRestarts, 0);
     setDefault(nodeLivenessTimeout, 0L);
+    setDefault(progressInterval, -1L);
     setDefault(nodeJavaOptions, "-Xmx1g");
     setDefault(checkpointInterval, 1000L);
     setDefault(checkpointsToKeep, 3);
@@ -379,6 +389,15 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
   /** Seconds; 0 means the Spark conf decides. */
   public long getNodeLivenessTimeout() {
     return (Long) getOrDefault(nodeLivenessTimeout);
+  }
+
+  public LongParam progressInterval() {
+    return progressInterval;
+  }
+
+  /** Seconds; -1 means the Spark conf decides. */
+  public long getProgressInterval() {
+    return (Long) getOrDefault(progressInterval);
   }
 
   public Param<String> nodeJavaOptions() {

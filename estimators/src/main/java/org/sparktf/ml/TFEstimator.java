@@ -168,6 +168,10 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
     return with(nodeLivenessTimeout(), seconds);
   }
 
+  public TFEstimator setProgressInterval(long seconds) {
+    return with(progressInterval(), seconds);
+  }
+
   /** JVM options of the node processes, e.g. "-Xmx4g -XX:+UseG1GC". */
   public TFEstimator setNodeJavaOptions(String options) {
     return with(nodeJavaOptions(), options);
@@ -253,6 +257,9 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
             .nodeJavaOptions(getNodeJavaOptions().trim().split("\\s+"));
     if (getNodeLivenessTimeout() > 0) {
       builder.nodeLivenessTimeout(Duration.ofSeconds(getNodeLivenessTimeout()));
+    }
+    if (getProgressInterval() >= 0) {
+      builder.progressInterval(Duration.ofSeconds(getProgressInterval()));
     }
     try (TFCluster cluster = builder.run(new EstimatorNode(config.build()))) {
       if (mode == InputMode.SPARK) {

@@ -305,6 +305,7 @@ class TFEstimatorTest {
     bad.put("shutdownTimeout", List.of(() -> e.setShutdownTimeout(0)));
     bad.put("maxRestarts", List.of(() -> e.setMaxRestarts(-1)));
     bad.put("nodeLivenessTimeout", List.of(() -> e.setNodeLivenessTimeout(-1)));
+    bad.put("progressInterval", List.of(() -> e.setProgressInterval(-2)));
     bad.put(
         "nodeJavaOptions",
         List.of(() -> e.setNodeJavaOptions("Xmx2g"), () -> e.setNodeJavaOptions(" ")));

@@ -58,6 +58,7 @@ public final class Coordinator implements Closeable {
   private String failure;
   private boolean nodeLost;
   private Runnable onFailure = () -> {};
+  private volatile java.util.function.BiConsumer<Integer, ObjectNode> onProgress = (i, m) -> {};
   private boolean stopping;
   private boolean closed;
 
@@ -236,6 +237,25 @@ public final class Coordinator implements Closeable {
   }
 
   /**
+   * Runs {@code listener} with every progress report of a node (its index and the message), on the
+   * thread serving that node's connection.
+   */
+  public void onProgress(java.util.function.BiConsumer<Integer, ObjectNode> listener) {
+    this.onProgress = listener;
+  }
+
+  /**
+   * Seconds since the last message from node {@code index}'s process (heartbeats included); -1
+   * before it joined and once it left.
+   */
+  public synchronized double secondsSinceHeard(int index) {
+    if (lastHeard[index] == 0 || disconnected[index]) {
+      return -1;
+    }
+    return (System.nanoTime() - lastHeard[index]) / 1e9;
+  }
+
+  /**
    * Spark removed executor {@code executorId}: a node it ran is lost now, whatever its process
    * still does (called from a SparkListener).
    */
@@ -398,6 +418,9 @@ public final class Coordinator implements Closeable {
             lastHeard[index] = System.nanoTime();
           }
           continue;
+        }
+        if (StepReporter.PROGRESS.equals(type)) {
+          onProgress.accept(index, message);
         }
         synchronized (this) {
           lastHeard[index] = System.nanoTime();

@@ -29,6 +29,7 @@ public final class NodeContextImpl implements NodeContext, AutoCloseable {
   private final Configuration hadoopConf;
   private final DataFeed feed;
   private final CheckpointAnnouncer checkpoints;
+  private final StepReporter steps;
   private EventFileWriter summaries;
 
   NodeContextImpl(
@@ -37,10 +38,12 @@ public final class NodeContextImpl implements NodeContext, AutoCloseable {
       int tfPort,
       Path localDir,
       DataFeed feed,
-      CheckpointAnnouncer checkpoints) {
+      CheckpointAnnouncer checkpoints,
+      StepReporter steps) {
     this.spec = spec;
     this.checkpoints = checkpoints;
     this.feed = feed;
+    this.steps = steps;
     this.cluster = cluster;
     this.tfPort = tfPort;
     this.localDir = localDir;
@@ -226,6 +229,17 @@ public final class NodeContextImpl implements NodeContext, AutoCloseable {
       summaries = EventFileWriter.open(hadoopConf, dir, spec.host);
     }
     return summaries;
+  }
+
+  @Override
+  public void reportStep(
+      long globalStep, double loss, long examples, long computeNanos, long dataWaitNanos) {
+    steps.step(globalStep, loss, examples, computeNanos, dataWaitNanos);
+  }
+
+  @Override
+  public void reportTargetStep(long globalStep) {
+    steps.targetStep(globalStep);
   }
 
   @Override

@@ -22,24 +22,30 @@ public final class NodeJob {
   private static final Logger LOG = LoggerFactory.getLogger(NodeJob.class);
 
   private final SparkContext sc;
-  private final String jobGroup;
+  private final String jobTag;
   private final Thread thread;
 
-  private NodeJob(SparkContext sc, String jobGroup, Thread thread) {
+  private NodeJob(SparkContext sc, String jobTag, Thread thread) {
     this.sc = sc;
-    this.jobGroup = jobGroup;
+    this.jobTag = jobTag;
     this.thread = thread;
   }
 
   public static NodeJob submit(SparkContext sc, NodeSpec template, Coordinator coordinator) {
-    String jobGroup = "sparktf-" + template.clusterId;
+    String jobTag = "sparktf-" + template.clusterId;
     int n = template.layout.numNodes();
     Thread thread =
         new Thread(
             () -> {
               try {
-                sc.setJobGroup(
-                    jobGroup, "SparkTF: start TensorFlow cluster " + template.clusterId, true);
+                // This thread inherited the caller's job properties. The node job lives as long as
+                // the cluster, not one of the caller's jobs: it leaves their group (in this thread
+                // only) and SparkTF cancels it by its own tag.
+                sc.clearJobGroup();
+                sc.clearJobTags();
+                sc.addJobTag(jobTag);
+                sc.setJobDescription("SparkTF TensorFlow nodes, cluster " + template.clusterId);
+                sc.setInterruptOnCancel(true);
                 List<Integer> indices = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                   indices.add(i);
@@ -56,19 +62,19 @@ public final class NodeJob {
                 LOG.warn("The node job of cluster {} failed: {}", template.clusterId, e.toString());
                 coordinator.fail("the Spark job that starts the nodes failed: " + rootMessage(e));
               } finally {
-                sc.clearJobGroup();
+                sc.clearJobTags();
               }
             },
             "sparktf-node-job-" + template.clusterId);
     thread.setDaemon(true);
     thread.start();
-    return new NodeJob(sc, jobGroup, thread);
+    return new NodeJob(sc, jobTag, thread);
   }
 
   /** Cancels the job if it still runs and waits for its thread. */
   public void cancel() {
     if (thread.isAlive()) {
-      sc.cancelJobGroup(jobGroup);
+      sc.cancelJobsWithTag(jobTag);
     }
     try {
       thread.join(30_000);

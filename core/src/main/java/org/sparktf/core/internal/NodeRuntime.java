@@ -158,6 +158,12 @@ final class NodeRuntime {
   private boolean runFunction(ControlChannel driver, ClusterSpec cluster, int tfPort, Path localDir)
       throws IOException {
     FeedReporting reporting = feedReporting;
+    StepReporter steps =
+        new StepReporter(
+            driver,
+            new SocketBytes(tfPorts(cluster)),
+            feedServer == null ? () -> 0 : feedServer::queueDepth,
+            feedServer == null ? () -> 0L : feedServer::bytesReceived);
     try (NodeContextImpl context =
         new NodeContextImpl(
             spec,
@@ -165,7 +171,8 @@ final class NodeRuntime {
             tfPort,
             localDir,
             feedServer == null ? null : feedServer.feed(),
-            reporting == null ? CheckpointAnnouncer.NONE : reporting)) {
+            reporting == null ? CheckpointAnnouncer.NONE : reporting,
+            steps)) {
       ClassLoader loader =
           new NodeClassLoader(
               NodeRuntime.class.getClassLoader(),
@@ -176,6 +183,8 @@ final class NodeRuntime {
       Thread.currentThread().setContextClassLoader(loader);
       NodeFunction function = (NodeFunction) NodeClassLoader.deserialize(spec.function, loader);
       function.run(context);
+      // Before "done" on the same channel: the driver has the final totals when it hears done.
+      steps.flush();
       if (reporting != null) {
         reporting.functionReturned();
       }
@@ -187,6 +196,17 @@ final class NodeRuntime {
     }
     driver.send(ControlChannel.message("done"));
     return true;
+  }
+
+  /** The ports of the cluster's TensorFlow servers: their traffic is gRPC. */
+  private static Set<Integer> tfPorts(ClusterSpec cluster) {
+    Set<Integer> ports = new java.util.HashSet<>();
+    for (List<String> tasks : cluster.jobs().values()) {
+      for (String address : tasks) {
+        ports.add(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+      }
+    }
+    return ports;
   }
 
   /** Follows the driver's commands; the driver going away ends this process. */

@@ -106,8 +106,11 @@ public final class EstimatorNode implements NodeFunction {
       Checkpoints checkpoints,
       long step) {
     DataFeed feed = ctx.dataFeed();
+    ctx.reportTargetStep(config.steps());
     while (!feed.shouldStop()) {
+      long waitStart = System.nanoTime();
       FeedBatch batch = feed.nextBatch(config.batchSize());
+      long waited = System.nanoTime() - waitStart;
       if (batch.rows() == 0) {
         break;
       }
@@ -121,7 +124,10 @@ public final class EstimatorNode implements NodeFunction {
             config.classLabel()
                 ? batch.int64(config.labelCol())
                 : batch.float32(config.labelCol()));
+        long stepStart = System.nanoTime();
         step = training.step(session, feeds);
+        ctx.reportStep(
+            step, training.lastLoss(), batch.rows(), System.nanoTime() - stepStart, waited);
       } finally {
         feeds.values().forEach(Tensor::close);
       }
@@ -149,10 +155,12 @@ public final class EstimatorNode implements NodeFunction {
       long step) {
     // shard() refuses a worker without files, naming the counts.
     List<String> files = TFRecordBatches.shard(ctx, config.tfrecordDir());
+    ctx.reportTargetStep(config.steps());
     try (ExampleParser parser = new ExampleParser(config)) {
       for (int epoch = 0; epoch < config.epochs(); epoch++) {
         try (TFRecordBatches records = TFRecordBatches.open(ctx, files)) {
           while (true) {
+            long waitStart = System.nanoTime();
             try (TString serialized = records.next(config.batchSize())) {
               if (serialized.shape().size(0) == 0) {
                 break;
@@ -165,7 +173,15 @@ public final class EstimatorNode implements NodeFunction {
                         (column, input) ->
                             feeds.put(placeholders.get(input), parser.column(parsed, column)));
                 feeds.put(label, parser.column(parsed, config.labelCol()));
+                // Reading and parsing the records is this mode's wait for data.
+                long stepStart = System.nanoTime();
                 step = training.step(session, feeds);
+                ctx.reportStep(
+                    step,
+                    training.lastLoss(),
+                    serialized.shape().size(0),
+                    System.nanoTime() - stepStart,
+                    stepStart - waitStart);
               }
             }
             if (ctx.isChief()) {

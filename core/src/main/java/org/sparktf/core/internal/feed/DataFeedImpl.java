@@ -61,6 +61,10 @@ final class DataFeedImpl implements DataFeed {
     this.node = node;
   }
 
+  int queueDepth() {
+    return queue.size();
+  }
+
   FeedLedger ledger() {
     return ledger;
   }

@@ -30,6 +30,8 @@ public final class FeedServer implements Closeable {
   private final ControlServer server;
   private final DataFeedImpl feed;
   private final long feedTimeoutMillis;
+  private final java.util.concurrent.atomic.AtomicLong bytesReceived =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * Listens on a free port of {@code ports} on {@code host}, the executor's address that feeding
@@ -71,6 +73,41 @@ public final class FeedServer implements Closeable {
   /** The name of the threads serving feed connections still in their handshake. */
   String handshakeThreadName() {
     return server.handshakeThreadName();
+  }
+
+  /** The bytes of frames this endpoint has received from feeding tasks (of every connection). */
+  public long bytesReceived() {
+    return bytesReceived.get();
+  }
+
+  /** Counts what frames read into {@link #bytesReceived}. */
+  private final class CountingInput extends java.io.FilterInputStream {
+    CountingInput(java.io.InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        bytesReceived.incrementAndGet();
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        bytesReceived.addAndGet(n);
+      }
+      return n;
+    }
+  }
+
+  /** The frames queued for the worker's function (each up to one feeding task's frame of rows). */
+  public int queueDepth() {
+    return feed.queueDepth();
   }
 
   public DataFeed feed() {
@@ -224,7 +261,8 @@ public final class FeedServer implements Closeable {
     DataInputStream in = channel.input();
     // The frame's bytes are hashed as they are read, for a retry to compare with.
     CRC32C crc = new CRC32C();
-    DataInputStream frames = new DataInputStream(new CheckedInputStream(in, crc));
+    DataInputStream frames =
+        new DataInputStream(new CheckedInputStream(new CountingInput(in), crc));
     ColumnBatchDecoder decoder = new ColumnBatchDecoder(FeedProtocol.MAX_FRAME_BYTES);
     long sent = consumed;
     int tag;
