@@ -20,7 +20,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.io.FifoQueue;
 import org.tensorflow.op.io.ReaderRead;
-import org.tensorflow.op.io.TfRecordReader;
 import org.tensorflow.proto.Event;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TString;
@@ -66,27 +65,7 @@ class EventFileWriterTest {
 
   @Test
   void tensorFlowsOwnRecordReaderReadsTheFile() throws Exception {
-    Path file = writeThree();
-    List<Event> events = new ArrayList<>();
-    try (Graph graph = new Graph()) {
-      Ops tf = Ops.create(graph);
-      FifoQueue files = tf.io.fifoQueue(List.of(TString.class), FifoQueue.shapes(Shape.scalar()));
-      var enqueue = tf.io.queueEnqueue(files, List.of(tf.constant(file.toString())));
-      var closeQueue = tf.io.queueClose(files);
-      TfRecordReader reader = tf.io.tfRecordReader();
-      ReaderRead read = tf.io.readerRead(reader, files);
-      try (Session session = new Session(graph)) {
-        session.run(enqueue);
-        session.run(closeQueue);
-        for (int i = 0; i < 4; i++) {
-          try (TString value = (TString) session.runner().fetch(read.value()).run().get(0)) {
-            events.add(Event.parseFrom(value.asBytes().getObject()));
-          }
-        }
-        assertThatThrownBy(() -> session.runner().fetch(read.value()).run())
-            .hasMessageContaining("closed");
-      }
-    }
+    List<Event> events = readWithTensorFlow(writeThree(), 4);
     assertThat(events.get(0).getFileVersion()).isEqualTo("brain.Event:2");
     assertThat(events.get(2).getSummary().getValue(0).getSimpleValue()).isEqualTo(0.25f);
   }
@@ -119,7 +98,9 @@ class EventFileWriterTest {
     assertThat(events.get(2).getStep()).isEqualTo(5);
   }
 
-  /** The {@code count} records of {@code file}, as TensorFlow's TFRecordReader op reads them. */
+  /**
+   * The {@code count} records of {@code file}, all it has, as TensorFlow's TFRecordReader reads.
+   */
   private static List<Event> readWithTensorFlow(Path file, int count) throws Exception {
     List<Event> events = new ArrayList<>();
     try (Graph graph = new Graph()) {
@@ -136,6 +117,9 @@ class EventFileWriterTest {
             events.add(Event.parseFrom(value.asBytes().getObject()));
           }
         }
+        // ... and no more: the reader reached the end of the only file.
+        assertThatThrownBy(() -> session.runner().fetch(read.value()).run())
+            .hasMessageContaining("closed");
       }
     }
     return events;

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.knowm.xchart.BitmapEncoder;
@@ -143,6 +144,19 @@ public final class TrainingPlots {
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setLegendVisible(series.size() > 1);
+    chart.getStyler().setXAxisDecimalPattern("#,##0.##");
+    chart.getStyler().setYAxisDecimalPattern("#,##0.####");
+    // Steps and times start at 0; a single value (one evaluation) gets a range around it instead of
+    // XChart's degenerate axis.
+    chart.getStyler().setXAxisMin(0.0);
+    double low =
+        series.values().stream().flatMap(List::stream).mapToDouble(Point::value).min().orElse(0);
+    double high =
+        series.values().stream().flatMap(List::stream).mapToDouble(Point::value).max().orElse(0);
+    if (low == high) {
+      chart.getStyler().setYAxisMin(Math.min(0, 2 * low));
+      chart.getStyler().setYAxisMax(high > 0 ? 1.25 * high : 1);
+    }
     StringBuilder csv = new StringBuilder("series,step,seconds,value\n");
     series.forEach(
         (label, points) -> {
@@ -183,6 +197,10 @@ public final class TrainingPlots {
   private static void write(Configuration conf, Path file, Writing writing) {
     try {
       FileSystem fs = file.getFileSystem(conf);
+      if (fs instanceof ChecksumFileSystem) {
+        // No ".crc" side files next to the charts on a local disk.
+        fs = ((ChecksumFileSystem) fs).getRawFileSystem();
+      }
       fs.mkdirs(file.getParent());
       try (OutputStream out = fs.create(file, true)) {
         writing.to(out);

@@ -44,11 +44,13 @@ class TrainingPlotsTest {
             "examples_per_sec.png");
     EventScalars scalars = EventScalars.read(conf, dir.toUri().toString());
     assertThat(scalars.runs()).containsExactly("", "eval", "worker_1");
-    Charts.assertSamePoints(Charts.assertChart(plots, "loss_vs_step"), scalars.points("", "loss"));
-    Charts.assertSamePoints(Charts.assertChart(plots, "loss_vs_time"), scalars.points("", "loss"));
-    Charts.assertSamePoints(
-        Charts.assertChart(plots, "eval_accuracy_vs_step"), scalars.points("eval", "accuracy"));
-    List<String[]> throughput = Charts.assertChart(plots, "examples_per_sec");
+    RunOutputs.assertSamePoints(
+        RunOutputs.assertChart(plots, "loss_vs_step"), scalars.points("", "loss"));
+    RunOutputs.assertSamePoints(
+        RunOutputs.assertChart(plots, "loss_vs_time"), scalars.points("", "loss"));
+    RunOutputs.assertSamePoints(
+        RunOutputs.assertChart(plots, "eval_accuracy_vs_step"), scalars.points("eval", "accuracy"));
+    List<String[]> throughput = RunOutputs.assertChart(plots, "examples_per_sec");
     assertThat(throughput)
         .extracting(r -> r[0] + "@" + r[1] + "=" + r[3])
         .containsExactly(
@@ -64,7 +66,7 @@ class TrainingPlotsTest {
     write("", "loss", new long[] {1}, new double[] {0.7});
     Path plots = dir.resolve("plots");
     assertThat(TrainingPlots.write(conf, dir.toString(), plots.toString(), "One point")).hasSize(2);
-    assertThat(Charts.assertChart(plots, "loss_vs_step")).hasSize(1);
+    assertThat(RunOutputs.assertChart(plots, "loss_vs_step")).hasSize(1);
     assertThat(plots.resolve("examples_per_sec.png")).doesNotExist();
 
     Path empty = dir.resolve("empty");
