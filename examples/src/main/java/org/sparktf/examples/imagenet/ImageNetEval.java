@@ -36,8 +36,9 @@ import org.tensorflow.types.TString;
  * The evaluation job that runs beside {@link ImageNetTraining}, as in the reference architecture:
  * whenever the training job's model directory has a new checkpoint, it computes Precision@1 and
  * Recall@5 over every image of the {@code validation-*} TFRecord files (central crop, moving
- * batch-norm averages), in parallel on the Spark executors, prints them and appends them to {@code
- * <eval_dir>/eval.csv}.
+ * batch-norm averages), in parallel on the Spark executors, prints them, appends them to {@code
+ * <eval_dir>/eval.csv} and writes them for TensorBoard to {@code <checkpoint_dir>/eval}; when it
+ * stops it draws the run's charts into {@code <eval_dir>/plots}.
  *
  * <pre>
  * ImageNetEval --data_dir hdfs:///user/me/imagenet-data --checkpoint_dir hdfs:///user/me/imagenet_train
