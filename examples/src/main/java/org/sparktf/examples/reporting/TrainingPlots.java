@@ -74,6 +74,7 @@ public final class TrainingPlots {
             dir,
             "loss_vs_step",
             title + ": training loss",
+            "loss",
             false,
             Map.of("loss", loss),
             start));
@@ -83,6 +84,7 @@ public final class TrainingPlots {
             dir,
             "loss_vs_time",
             title + ": training loss",
+            "loss",
             true,
             Map.of("loss", loss),
             start));
@@ -90,8 +92,8 @@ public final class TrainingPlots {
       Map<String, List<Point>> series = Map.of(tag, scalars.points(EVAL_RUN, tag));
       String name = "eval_" + tag.replaceAll("[^A-Za-z0-9_]", "_");
       String what = title + ": " + tag + " (evaluation)";
-      written.add(chart(conf, dir, name + "_vs_step", what, false, series, start));
-      written.add(chart(conf, dir, name + "_vs_time", what, true, series, start));
+      written.add(chart(conf, dir, name + "_vs_step", what, tag, false, series, start));
+      written.add(chart(conf, dir, name + "_vs_time", what, tag, true, series, start));
     }
     Map<String, List<Point>> throughput = new LinkedHashMap<>();
     for (String run : scalars.runs()) {
@@ -107,6 +109,7 @@ public final class TrainingPlots {
               dir,
               "examples_per_sec",
               title + ": examples/s per worker",
+              "examples/s",
               true,
               throughput,
               start));
@@ -120,6 +123,7 @@ public final class TrainingPlots {
       Path dir,
       String name,
       String title,
+      String yTitle,
       boolean byTime,
       Map<String, List<Point>> series,
       double start) {
@@ -132,7 +136,6 @@ public final class TrainingPlots {
     // Seconds for a short test run, minutes or hours for a real one (the reference plots hours).
     double unit = span >= 36_000 ? 3600 : span >= 600 ? 60 : 1;
     String unitName = unit == 3600 ? "hours" : unit == 60 ? "minutes" : "seconds";
-    String yTitle = series.size() == 1 ? series.keySet().iterator().next() : "examples/s";
     XYChart chart =
         new XYChartBuilder()
             .width(WIDTH)
