@@ -59,6 +59,7 @@ public final class ReplicatedTraining {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicatedTraining.class);
 
   private final NodeContext ctx;
+  private final Graph graph;
   private final boolean synchronous;
   private final Variable<TInt64> globalStep;
   private final Operand<TInt64> readStep;
@@ -92,6 +93,7 @@ public final class ReplicatedTraining {
       boolean synchronous,
       Duration syncTimeout) {
     this.ctx = ctx;
+    this.graph = graph;
     this.synchronous = synchronous;
     this.syncTimeout = syncTimeout;
     this.loss = loss;
@@ -130,7 +132,8 @@ public final class ReplicatedTraining {
 
   /**
    * Makes the chief write "loss" and "global_step/sec" to {@link NodeContext#summaryWriter()} every
-   * {@code everySteps} global steps, like TensorFlow's estimators.
+   * {@code everySteps} global steps, like TensorFlow's estimators, and the training graph once in
+   * {@link #begin} (TensorBoard's Graphs tab).
    */
   public ReplicatedTraining summaries(Operand<?> loss, int everySteps) {
     if (everySteps < 1) {
@@ -183,6 +186,12 @@ public final class ReplicatedTraining {
     }
     try (TInt64 step = (TInt64) session.runner().fetch(readStep).run().get(0)) {
       currentStep = step.getLong();
+    }
+    if (summaryEvery > 0 && ctx.isChief()) {
+      // TensorBoard's Graphs tab: the whole training graph, restore ops included, once per run.
+      SummaryWriter writer = ctx.summaryWriter();
+      writer.graph(graph);
+      writer.flush();
     }
     return currentStep;
   }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
 import org.tensorflow.proto.Event;
+import org.tensorflow.proto.GraphDef;
 
 /** Two parameter servers share the variables; two workers train them, in both update modes. */
 class ReplicatedTrainingTest {
@@ -69,6 +71,21 @@ class ReplicatedTrainingTest {
     assertThat(EventFiles.scalars(events, "global_step/sec"))
         .isNotEmpty()
         .allMatch(rate -> rate > 0);
+    // ... and the training graph, once, which imports into a new Graph with the model's ops.
+    List<Event> graphs = events.stream().filter(e -> !e.getGraphDef().isEmpty()).toList();
+    assertThat(graphs)
+        .as(
+            "%s",
+            events.stream()
+                .map(e -> e.getWallTime() + ":" + e.getStep() + ":" + !e.getGraphDef().isEmpty())
+                .toList())
+        .hasSize(1);
+    try (Graph imported = new Graph()) {
+      imported.importGraphDef(GraphDef.parseFrom(graphs.get(0).getGraphDef()));
+      assertThat(imported.operation("w")).isNotNull();
+      assertThat(imported.operation("b")).isNotNull();
+      assertThat(imported.operation("global_step")).isNotNull();
+    }
   }
 
   @Test

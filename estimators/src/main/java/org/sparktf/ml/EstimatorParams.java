@@ -83,7 +83,9 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
             SharedParams.nonEmpty());
     tensorboard =
         new BooleanParam(
-            this, "tensorboard", "Write loss and steps/sec for TensorBoard. Default: true.");
+            this,
+            "tensorboard",
+            "Write the graph, loss and steps/sec for TensorBoard. Default: true.");
     summarySteps =
         new IntParam(
             this,

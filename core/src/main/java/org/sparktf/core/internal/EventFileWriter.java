@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparktf.core.SummaryWriter;
 import org.sparktf.tfrecord.io.TFRecordFrameWriter;
+import org.tensorflow.Graph;
 import org.tensorflow.proto.Event;
 import org.tensorflow.proto.Summary;
 
@@ -20,6 +21,8 @@ import org.tensorflow.proto.Summary;
  * file; use after close as {@link IllegalStateException}.
  */
 public final class EventFileWriter implements SummaryWriter {
+  private static final java.util.concurrent.atomic.AtomicLong OPENED =
+      new java.util.concurrent.atomic.AtomicLong();
   private final String logDir;
   private final Path file;
   private final FSDataOutputStream stream;
@@ -93,6 +96,18 @@ public final class EventFileWriter implements SummaryWriter {
   }
 
   @Override
+  public synchronized void graph(Graph graph) {
+    if (graph == null) {
+      throw new IllegalArgumentException("Invalid graph for TensorBoard: null");
+    }
+    write(
+        Event.newBuilder()
+            .setWallTime(now())
+            .setGraphDef(graph.toGraphDef().toByteString())
+            .build());
+  }
+
+  @Override
   public synchronized void flush() {
     checkOpen();
     try {
@@ -126,6 +141,22 @@ public final class EventFileWriter implements SummaryWriter {
       throw new UncheckedIOException(
           "Cannot close TensorBoard event file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A name for the host part of an event file name that no other writer of this JVM uses: this
+   * host's name (or "localhost" when it has none), the process id and a counter, as TensorFlow's
+   * own writers do, so that two writers opened in the same second in one directory do not clash.
+   * The name only tells files apart; nothing looks it up.
+   */
+  public static String uniqueHostPart() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName().replace('/', '_');
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return host + "." + ProcessHandle.current().pid() + "." + OPENED.incrementAndGet();
   }
 
   private void checkOpen() {

@@ -12,6 +12,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparktf.core.SummaryWriter;
 import org.sparktf.tfrecord.io.TFRecordFrameReader;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
@@ -19,8 +20,8 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.io.FifoQueue;
 import org.tensorflow.op.io.ReaderRead;
-import org.tensorflow.op.io.TfRecordReader;
 import org.tensorflow.proto.Event;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TString;
 
 class EventFileWriterTest {
@@ -64,29 +65,64 @@ class EventFileWriterTest {
 
   @Test
   void tensorFlowsOwnRecordReaderReadsTheFile() throws Exception {
-    Path file = writeThree();
+    List<Event> events = readWithTensorFlow(writeThree(), 4);
+    assertThat(events.get(0).getFileVersion()).isEqualTo("brain.Event:2");
+    assertThat(events.get(2).getSummary().getValue(0).getSimpleValue()).isEqualTo(0.25f);
+  }
+
+  @Test
+  void theGraphReadByTensorFlowsRecordReaderImportsIntoANewGraph() throws Exception {
+    Path file;
+    try (Graph model = new Graph();
+        EventFileWriter writer =
+            (EventFileWriter) SummaryWriter.open(new Configuration(), dir.toUri().toString())) {
+      Ops tf = Ops.create(model);
+      tf.math.add(
+          tf.withName("weights").variable(tf.constant(1f)), tf.withName("bias").constant(2f));
+      writer.graph(model);
+      writer.scalar("accuracy", 5, 0.75);
+      writer.flush();
+      file = Path.of(writer.file().toUri());
+      assertThatThrownBy(() -> writer.graph(null))
+          .hasMessage("Invalid graph for TensorBoard: null");
+    }
+    List<Event> events = readWithTensorFlow(file, 3);
+    assertThat(events.get(1).getGraphDef().isEmpty()).isFalse();
+    try (Graph imported = new Graph()) {
+      imported.importGraphDef(GraphDef.parseFrom(events.get(1).getGraphDef()));
+      assertThat(imported.operation("weights")).isNotNull();
+      assertThat(imported.operation("bias")).isNotNull();
+      assertThat(imported.operation("weights").type()).isEqualTo("VariableV2");
+    }
+    assertThat(events.get(2).getSummary().getValue(0).getTag()).isEqualTo("accuracy");
+    assertThat(events.get(2).getStep()).isEqualTo(5);
+  }
+
+  /**
+   * The {@code count} records of {@code file}, all it has, as TensorFlow's TFRecordReader reads.
+   */
+  private static List<Event> readWithTensorFlow(Path file, int count) throws Exception {
     List<Event> events = new ArrayList<>();
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       FifoQueue files = tf.io.fifoQueue(List.of(TString.class), FifoQueue.shapes(Shape.scalar()));
       var enqueue = tf.io.queueEnqueue(files, List.of(tf.constant(file.toString())));
       var closeQueue = tf.io.queueClose(files);
-      TfRecordReader reader = tf.io.tfRecordReader();
-      ReaderRead read = tf.io.readerRead(reader, files);
+      ReaderRead read = tf.io.readerRead(tf.io.tfRecordReader(), files);
       try (Session session = new Session(graph)) {
         session.run(enqueue);
         session.run(closeQueue);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < count; i++) {
           try (TString value = (TString) session.runner().fetch(read.value()).run().get(0)) {
             events.add(Event.parseFrom(value.asBytes().getObject()));
           }
         }
+        // ... and no more: the reader reached the end of the only file.
         assertThatThrownBy(() -> session.runner().fetch(read.value()).run())
             .hasMessageContaining("closed");
       }
     }
-    assertThat(events.get(0).getFileVersion()).isEqualTo("brain.Event:2");
-    assertThat(events.get(2).getSummary().getValue(0).getSimpleValue()).isEqualTo(0.25f);
+    return events;
   }
 
   @Test

@@ -155,6 +155,7 @@ public final class Cifar10 {
     System.out.printf(
         "precision @ 1 = %.3f (%d of %d test images, checkpoint at step %d)%n",
         result.precision(), result.correct(), result.images(), result.checkpointStep());
+    System.out.println("Charts (PNG + CSV): " + Cifar10Jobs.plot(spark, modelDir));
   }
 
   private static void infer(

@@ -22,7 +22,9 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.sparktf.core.Checkpoints;
 import org.sparktf.core.InputMode;
+import org.sparktf.core.SummaryWriter;
 import org.sparktf.core.TFCluster;
+import org.sparktf.examples.reporting.TrainingPlots;
 import org.sparktf.ml.TFModel;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
@@ -128,7 +130,8 @@ final class Cifar10Jobs {
 
   /**
    * Precision @ 1 over {@code test_batch.bin} of {@code dataDir} with the latest checkpoint in
-   * {@code modelDir}, computed on the driver like TensorFlow's cifar10_eval.
+   * {@code modelDir}, computed on the driver like TensorFlow's cifar10_eval, which also records it
+   * for TensorBoard as "precision_at_1" in {@code <modelDir>/eval}.
    */
   static Evaluation evaluate(SparkSession spark, String dataDir, String modelDir) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -176,11 +179,26 @@ final class Cifar10Jobs {
           records.clear();
           labels.clear();
         }
-        return new Evaluation(step.getAsLong(), images, correct);
+        Evaluation evaluation = new Evaluation(step.getAsLong(), images, correct);
+        try (SummaryWriter eval =
+            SummaryWriter.open(conf, new Path(modelDir, TrainingPlots.EVAL_RUN).toString())) {
+          eval.scalar("precision_at_1", evaluation.checkpointStep(), evaluation.precision());
+        }
+        return evaluation;
       }
     } finally {
       deleteTree(local);
     }
+  }
+
+  /**
+   * Draws the training loss, the evaluations' precision @ 1 and each worker's images/s from the
+   * event files of {@code modelDir} into {@code <modelDir>/plots}; returns that directory.
+   */
+  static String plot(SparkSession spark, String modelDir) {
+    String plots = new Path(modelDir, "plots").toString();
+    TrainingPlots.write(spark.sparkContext().hadoopConfiguration(), modelDir, plots, "CIFAR-10");
+    return plots;
   }
 
   /**

@@ -10,6 +10,7 @@ import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
 import org.sparktf.core.TrainingLoop;
+import org.sparktf.examples.reporting.Throughput;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.DeviceSpec.DeviceType;
 import org.tensorflow.Graph;
@@ -77,6 +78,7 @@ final class Cifar10Trainer implements NodeFunction {
               .maxSteps(settings.steps)
               .checkpoints(settings.checkpointSteps, 600, 3)
               .summaryEvery(100)
+              .every(1, Throughput.of(ctx, towers.size() * settings.batchSize, 20))
               // The tail of the data is too short to split evenly across the towers: dropped.
               .data(
                   BatchSource.fullFeedBatches(

@@ -21,8 +21,11 @@ import org.sparktf.core.BatchSource.Batch;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
+import org.sparktf.core.SummaryWriter;
 import org.sparktf.core.TFRecordBatches;
 import org.sparktf.core.TrainingLoop;
+import org.sparktf.examples.reporting.Throughput;
+import org.sparktf.examples.reporting.TrainingPlots;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -74,7 +77,13 @@ final class CriteoNode implements NodeFunction {
       return;
     }
     List<TString> validation = new ArrayList<>();
-    try (Graph graph = new Graph()) {
+    // The chief's validation log loss goes to TensorBoard's evaluation run, <modelDir>/eval.
+    try (Graph graph = new Graph();
+        SummaryWriter evalWriter =
+            ctx.isChief()
+                ? SummaryWriter.open(
+                    ctx.hadoopConf(), new Path(ctx.modelDir(), TrainingPlots.EVAL_RUN).toString())
+                : null) {
       Ops tf = Ops.create(graph);
       Ops local = tf.withDevice(ctx.localDevice());
       Placeholder<TString> records =
@@ -107,6 +116,7 @@ final class CriteoNode implements NodeFunction {
               .beginTimeout(WAIT)
               .finishTimeout(WAIT)
               .summaryEvery(100)
+              .every(1, Throughput.of(ctx, settings.batchSize(), 50))
               .checkpoints(settings.checkpointEvery(), 0, 3)
               .data(
                   settings.epochs(),
@@ -129,7 +139,7 @@ final class CriteoNode implements NodeFunction {
         // The chief evaluates at the start (reading the validation records once it has begun),
         // regularly, and after it waited for the other workers, so that the last point holds all
         // their updates.
-        Evaluation evaluation = new Evaluation(ctx, records, sumLoss, validation);
+        Evaluation evaluation = new Evaluation(ctx, evalWriter, records, sumLoss, validation);
         loop.onBegin(
                 (session, step) -> {
                   readValidation(ctx, validation);
@@ -190,6 +200,7 @@ final class CriteoNode implements NodeFunction {
   /** The chief's validation log loss at chosen steps, appended to {@code <modelDir>/CURVE_FILE}. */
   private static final class Evaluation {
     private final NodeContext ctx;
+    private final SummaryWriter summaries;
     private final Placeholder<TString> records;
     private final Operand<TFloat32> sumLoss;
     private final List<TString> batches;
@@ -198,10 +209,12 @@ final class CriteoNode implements NodeFunction {
 
     Evaluation(
         NodeContext ctx,
+        SummaryWriter summaries,
         Placeholder<TString> records,
         Operand<TFloat32> sumLoss,
         List<TString> batches) {
       this.ctx = ctx;
+      this.summaries = summaries;
       this.records = records;
       this.sumLoss = sumLoss;
       this.batches = batches;
@@ -223,8 +236,8 @@ final class CriteoNode implements NodeFunction {
       double logLoss = sum / count;
       curve.append(
           String.format("%d\t%.1f\t%.6f%n", step, (System.nanoTime() - start) / 1e9, logLoss));
-      ctx.summaryWriter().scalar("validation_log_loss", step, logLoss);
-      ctx.summaryWriter().flush();
+      summaries.scalar("validation_log_loss", step, logLoss);
+      summaries.flush();
       Path file = new Path(ctx.modelDir(), CURVE_FILE);
       try (FSDataOutputStream out = file.getFileSystem(ctx.hadoopConf()).create(file, true)) {
         out.write(curve.toString().getBytes(StandardCharsets.UTF_8));

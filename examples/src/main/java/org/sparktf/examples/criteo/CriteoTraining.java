@@ -15,6 +15,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.sparktf.core.InputMode;
 import org.sparktf.core.TFCluster;
+import org.sparktf.examples.reporting.TrainingPlots;
 
 /**
  * Trains the click model (logistic regression on bucketized integer features, hashed categorical
@@ -111,6 +112,9 @@ public final class CriteoTraining {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<double[]> curve = readCurve(conf, new Path(modelDir, CriteoNode.CURVE_FILE));
     String exportDir = latestExport(conf, new Path(modelDir, "export"));
+    // The reference's figure: validation log loss over training time, for this worker count.
+    String plots = new Path(modelDir, "plots").toString();
+    TrainingPlots.write(conf, modelDir, plots, "Criteo, 1 PS + " + workers + " worker(s)");
     System.out.printf(
         "Trained with 1 PS + %d workers in %.1f s; validation log loss by global step:%n",
         workers, (System.nanoTime() - start) / 1e9);
@@ -119,6 +123,7 @@ public final class CriteoTraining {
       System.out.printf("%d\t%.1f\t%.5f%n", (long) point[0], point[1], point[2]);
     }
     System.out.println("SavedModel: " + exportDir);
+    System.out.println("Charts (PNG + CSV): " + plots);
     return new Result(curve, exportDir);
   }
 

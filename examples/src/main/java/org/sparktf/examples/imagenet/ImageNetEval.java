@@ -17,6 +17,8 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparktf.core.Checkpoints;
+import org.sparktf.core.SummaryWriter;
+import org.sparktf.examples.reporting.TrainingPlots;
 import org.sparktf.ml.model.ModelBuilder;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -34,8 +36,9 @@ import org.tensorflow.types.TString;
  * The evaluation job that runs beside {@link ImageNetTraining}, as in the reference architecture:
  * whenever the training job's model directory has a new checkpoint, it computes Precision@1 and
  * Recall@5 over every image of the {@code validation-*} TFRecord files (central crop, moving
- * batch-norm averages), in parallel on the Spark executors, prints them and appends them to {@code
- * <eval_dir>/eval.csv}.
+ * batch-norm averages), in parallel on the Spark executors, prints them, appends them to {@code
+ * <eval_dir>/eval.csv} and writes them for TensorBoard to {@code <checkpoint_dir>/eval}; when it
+ * stops it draws the run's charts into {@code <eval_dir>/plots}.
  *
  * <pre>
  * ImageNetEval --data_dir hdfs:///user/me/imagenet-data --checkpoint_dir hdfs:///user/me/imagenet_train
@@ -98,20 +101,33 @@ public final class ImageNetEval {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<Result> results = new ArrayList<>();
     long last = -1;
-    while (true) {
-      OptionalLong step = Checkpoints.latestStep(conf, checkpointDir);
-      if (step.isPresent() && step.getAsLong() != last) {
-        Result result = evaluate(spark, flags, step.getAsLong());
-        System.out.println(result);
-        append(conf, evalDir, result);
-        results.add(result);
-        last = step.getAsLong();
+    // TensorBoard shows the metrics beside the training run: <checkpoint_dir>/eval.
+    try (SummaryWriter summaries =
+        SummaryWriter.open(conf, new Path(checkpointDir, TrainingPlots.EVAL_RUN).toString())) {
+      while (true) {
+        OptionalLong step = Checkpoints.latestStep(conf, checkpointDir);
+        if (step.isPresent() && step.getAsLong() != last) {
+          Result result = evaluate(spark, flags, step.getAsLong());
+          System.out.println(result);
+          append(conf, evalDir, result);
+          summaries.scalar("precision_at_1", result.step(), result.counts().precisionAt1());
+          summaries.scalar("recall_at_5", result.step(), result.counts().recallAt5());
+          summaries.flush();
+          results.add(result);
+          last = step.getAsLong();
+        }
+        if (once || last >= maxSteps) {
+          break;
+        }
+        Thread.sleep(intervalMillis);
       }
-      if (once || last >= maxSteps) {
-        return results;
-      }
-      Thread.sleep(intervalMillis);
     }
+    if (!results.isEmpty()) {
+      String plots = new Path(evalDir, "plots").toString();
+      TrainingPlots.write(conf, checkpointDir, plots, "Inception v3");
+      System.out.println("Charts (PNG + CSV): " + plots);
+    }
+    return results;
   }
 
   /** Evaluates checkpoint {@code step} of --checkpoint_dir on the validation files. */

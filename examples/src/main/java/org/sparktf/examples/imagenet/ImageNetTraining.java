@@ -2,9 +2,11 @@ package org.sparktf.examples.imagenet;
 
 import java.time.Duration;
 import java.util.Set;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.sparktf.core.InputMode;
 import org.sparktf.core.TFCluster;
+import org.sparktf.examples.reporting.TrainingPlots;
 
 /**
  * Distributed, synchronous training of Inception v3 on ImageNet TFRecords, the workload of the
@@ -94,6 +96,12 @@ public final class ImageNetTraining {
             .nodeJavaOptions("-Xmx" + flags.string("node_memory", "4g"))
             .run(new InceptionTraining(config))) {
       cluster.shutdown();
+    }
+    if (config.summaryEvery() > 0) {
+      String plots = new Path(trainDir, "plots").toString();
+      TrainingPlots.write(
+          spark.sparkContext().hadoopConfiguration(), trainDir, plots, "Inception v3 training");
+      System.out.println("Charts (PNG + CSV): " + plots);
     }
   }
 }

@@ -10,6 +10,7 @@ import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
 import org.sparktf.core.TrainingLoop;
+import org.sparktf.examples.reporting.Throughput;
 import org.sparktf.ml.model.Layers;
 import org.sparktf.ml.model.ModelBuilder;
 import org.tensorflow.Graph;
@@ -93,18 +94,22 @@ final class InceptionTraining implements NodeFunction {
               config.syncTimeout());
       // Every batch is full and the data never ends, so every worker runs to maxSteps.
       RecordCycle cycle = new RecordCycle(ctx, files, config.seed() + ctx.taskIndex());
-      TrainingLoop.builder(ctx, training)
-          .maxSteps(config.maxSteps())
-          .summaryEvery(config.summaryEvery())
-          .checkpoints(config.checkpointEvery(), 0, 3)
-          .data(
-              BatchSource.records(
-                  cycle::next,
-                  config.batchSize(),
-                  serialized -> Batch.of(Map.of(records, serialized)),
-                  cycle))
-          .build()
-          .run(graph);
+      TrainingLoop.Builder loop =
+          TrainingLoop.builder(ctx, training)
+              .maxSteps(config.maxSteps())
+              .summaryEvery(config.summaryEvery())
+              .checkpoints(config.checkpointEvery(), 0, 3)
+              .data(
+                  BatchSource.records(
+                      cycle::next,
+                      config.batchSize(),
+                      serialized -> Batch.of(Map.of(records, serialized)),
+                      cycle));
+      if (config.summaryEvery() > 0) {
+        // Each worker's images/s, measured over as many of its steps as the loss summaries.
+        loop.every(1, Throughput.of(ctx, config.batchSize(), config.summaryEvery()));
+      }
+      loop.build().run(graph);
     }
   }
 

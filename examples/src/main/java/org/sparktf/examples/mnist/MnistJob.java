@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -17,8 +18,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.sparktf.core.Checkpoints;
 import org.sparktf.core.InputMode;
+import org.sparktf.core.SummaryWriter;
 import org.sparktf.core.TFCluster;
+import org.sparktf.examples.reporting.TrainingPlots;
 import org.sparktf.ml.TFEstimator;
 import org.sparktf.ml.TFModel;
 
@@ -103,6 +107,7 @@ public final class MnistJob {
         time("train " + mode, () -> fitPipeline(train, modelDir, exportDir, saved));
         PipelineModel loaded = PipelineModel.load(saved);
         time("inference " + mode, () -> predict(loaded.transform(test), mode, predictions));
+        plot(mode, modelDir);
       } else {
         InputMode inputMode = mode.equals("spark") ? InputMode.SPARK : InputMode.TENSORFLOW;
         String records = data + "/train/tfrecord";
@@ -114,6 +119,7 @@ public final class MnistJob {
                 .setOutputMapping(Map.of("prediction", "prediction"))
                 .setBatchSize(1000);
         time("inference " + mode, () -> predict(model.transform(test), mode, predictions));
+        plot(mode, modelDir);
       }
     }
     report(counts, out);
@@ -180,6 +186,22 @@ public final class MnistJob {
     return null;
   }
 
+  /**
+   * Records the mode's test accuracy at its final step for TensorBoard ({@code <modelDir>/eval})
+   * and draws the run's curves into {@code <modelDir>/plots}.
+   */
+  private void plot(String mode, String modelDir) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    long step =
+        Checkpoints.latestStep(conf, modelDir)
+            .orElseThrow(
+                () -> new IllegalStateException("Cannot plot: no checkpoint in " + modelDir));
+    try (SummaryWriter eval = SummaryWriter.open(conf, modelDir + "/" + TrainingPlots.EVAL_RUN)) {
+      eval.scalar("accuracy", step, accuracies.get(mode));
+    }
+    TrainingPlots.write(conf, modelDir, modelDir + "/plots", "MNIST, " + mode + " mode");
+  }
+
   private <T> T time(String stage, Callable<T> work) throws Exception {
     long start = System.nanoTime();
     T result = work.call();
@@ -209,6 +231,7 @@ public final class MnistJob {
     lines.add("SavedModels:               " + out + "/models/<mode>/export");
     lines.add("predictions (Parquet):     " + out + "/predictions/<mode>");
     lines.add("TensorBoard logs:          tensorboard --logdir " + out + "/models");
+    lines.add("plots (PNG + CSV):         " + out + "/models/<mode>/plots");
     System.out.printf("%nOutputs%n  %s%n", String.join("\n  ", lines));
   }
 }

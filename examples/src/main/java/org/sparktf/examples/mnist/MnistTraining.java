@@ -11,6 +11,7 @@ import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
 import org.sparktf.core.TFRecordBatches;
 import org.sparktf.core.TrainingLoop;
+import org.sparktf.examples.reporting.Throughput;
 import org.sparktf.ml.model.ModelBuilder;
 import org.sparktf.ml.model.ModelOutputs;
 import org.tensorflow.Graph;
@@ -39,9 +40,10 @@ import org.tensorflow.types.TString;
  *       buffer of 10,000 records, and parses them in the graph.
  * </ul>
  *
- * The chief (worker 0) checkpoints, writes TensorBoard scalars to the model directory, and at the
- * end exports a SavedModel with a "serving_default" signature (input "image"; outputs "prediction"
- * and "probabilities"), built from a device-free serving graph restored from the last checkpoint.
+ * Every worker writes its examples/s ({@link Throughput}). The chief (worker 0) checkpoints, writes
+ * the graph and TensorBoard scalars to the model directory, and at the end exports a SavedModel
+ * with a "serving_default" signature (input "image"; outputs "prediction" and "probabilities"),
+ * built from a device-free serving graph restored from the last checkpoint.
  */
 final class MnistTraining implements NodeFunction {
   private static final long serialVersionUID = 1L;
@@ -99,6 +101,7 @@ final class MnistTraining implements NodeFunction {
           TrainingLoop.builder(ctx, training)
               .checkpoints(1000, 0, 2)
               .summaryEvery(50)
+              .every(1, Throughput.of(ctx, options.batchSize, 20))
               .exportSavedModel(exportDir, this::servingGraph);
       if (fed) {
         loop.data(

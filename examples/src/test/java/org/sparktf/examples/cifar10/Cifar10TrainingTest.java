@@ -2,14 +2,19 @@ package org.sparktf.examples.cifar10;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.TestSpark;
+import org.sparktf.examples.reporting.EventScalars;
+import org.sparktf.examples.reporting.RunOutputs;
 
 /**
  * The whole workload on generated data in the real binary format: train on a SparkTF cluster with
@@ -30,7 +35,7 @@ class Cifar10TrainingTest {
   }
 
   @Test
-  void twoCpuTowersLearnTheGeneratedClassesAndTheExportServesThem() {
+  void twoCpuTowersLearnTheGeneratedClassesAndTheExportServesThem() throws Exception {
     String data = dir.resolve("data").toUri().toString();
     String model = dir.resolve("model").toUri().toString();
     SyntheticCifar10.generate(spark.sparkContext().hadoopConfiguration(), data, 1000, 300, 7);
@@ -56,6 +61,26 @@ class Cifar10TrainingTest {
     // The export is the checkpoint's serving graph: same predictions, same accuracy.
     assertThat(inference.correct()).isEqualTo(evaluation.correct());
     assertThat(inference.imagesPerSecond()).isPositive();
+
+    // The graph for TensorBoard; the precision in its eval run; the charts of the run.
+    RunOutputs.assertGraphWithOps(dir.resolve("model"), "global_step");
+    Path plots = Path.of(java.net.URI.create(Cifar10Jobs.plot(spark, model)));
+    List<String[]> precision = RunOutputs.assertChart(plots, "eval_precision_at_1_vs_step");
+    assertThat(precision).hasSize(1);
+    assertThat(precision.get(0)[1]).isEqualTo("100");
+    assertThat(Double.parseDouble(precision.get(0)[3]))
+        .isCloseTo(evaluation.precision(), within(1e-6));
+    EventScalars scalars = EventScalars.read(new Configuration(), model);
+    RunOutputs.assertSamePoints(
+        RunOutputs.assertChart(plots, "loss_vs_step"), scalars.points("", "loss"));
+    // 100 steps: the first starts the clock, then one measurement per 20 steps.
+    assertThat(RunOutputs.assertChart(plots, "examples_per_sec"))
+        .extracting(row -> row[0] + "@" + row[1])
+        .containsExactly(
+            "worker 0 (chief)@21",
+            "worker 0 (chief)@41",
+            "worker 0 (chief)@61",
+            "worker 0 (chief)@81");
   }
 
   @Test

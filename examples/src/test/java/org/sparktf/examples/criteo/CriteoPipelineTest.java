@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.TestSpark;
+import org.sparktf.examples.reporting.EventScalars;
+import org.sparktf.examples.reporting.RunOutputs;
 
 /** Generate -> ETL -> explore / train -> evaluate, through the jobs' entry points. */
 class CriteoPipelineTest {
@@ -177,7 +180,7 @@ class CriteoPipelineTest {
   }
 
   @Test
-  void trainedModelComesWithinTwoPercentOfThePlantedOptimum() {
+  void trainedModelComesWithinTwoPercentOfThePlantedOptimum() throws Exception {
     String data = dir.resolve("data").toString();
     String model = dir.resolve("model").toString();
     CriteoTraining.Result training =
@@ -217,5 +220,23 @@ class CriteoPipelineTest {
     assertThat(evaluation.logLoss()).isCloseTo(training.finalLogLoss(), within(1e-3));
     assertThat(evaluation.rows()).isEqualTo(read(etl.validation()).count());
     assertThat(evaluation.logLoss()).isLessThan(1.02 * evaluation.optimum());
+
+    // What people look at: the graph for TensorBoard, the validation log loss in its eval run and
+    // the reference's figure of it over training time, the loss and each worker's examples/s.
+    RunOutputs.assertGraphWithOps(Path.of(model), "records", "global_step");
+    Path plots = Path.of(model, "plots");
+    List<String[]> figure = RunOutputs.assertChart(plots, "eval_validation_log_loss_vs_time");
+    assertThat(figure).hasSameSizeAs(curve);
+    for (int i = 0; i < curve.size(); i++) {
+      assertThat(Long.parseLong(figure.get(i)[1])).isEqualTo((long) curve.get(i)[0]);
+      assertThat(Double.parseDouble(figure.get(i)[3])).isCloseTo(curve.get(i)[2], within(1e-5));
+    }
+    EventScalars scalars = EventScalars.read(new Configuration(), model);
+    RunOutputs.assertSamePoints(
+        RunOutputs.assertChart(plots, "loss_vs_time"), scalars.points("", "loss"));
+    assertThat(RunOutputs.assertChart(plots, "examples_per_sec"))
+        .extracting(row -> row[0])
+        .containsOnly("worker 0 (chief)", "worker 1")
+        .contains("worker 0 (chief)", "worker 1");
   }
 }

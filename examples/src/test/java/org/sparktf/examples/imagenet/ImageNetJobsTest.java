@@ -1,6 +1,7 @@
 package org.sparktf.examples.imagenet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.Checkpoints;
 import org.sparktf.core.TestSpark;
+import org.sparktf.examples.reporting.EventScalars;
+import org.sparktf.examples.reporting.RunOutputs;
 import org.tensorflow.proto.Event;
 
 /**
@@ -139,6 +143,26 @@ class ImageNetJobsTest {
                 VALIDATION_IMAGES,
                 result.counts().precisionAt1(),
                 result.counts().recallAt5()));
+
+    // The graph and the metrics for TensorBoard, and the charts of both jobs.
+    RunOutputs.assertGraphWithOps(dir.resolve("model"), "records", "global_step");
+    Path evalPlots = dir.resolve("eval").resolve("plots");
+    List<String[]> p1 = RunOutputs.assertChart(evalPlots, "eval_precision_at_1_vs_step");
+    assertThat(p1).hasSize(1);
+    assertThat(p1.get(0)[1]).isEqualTo(Integer.toString(STEPS));
+    assertThat(Double.parseDouble(p1.get(0)[3]))
+        .isCloseTo(result.counts().precisionAt1(), within(1e-6));
+    List<String[]> r5 = RunOutputs.assertChart(evalPlots, "eval_recall_at_5_vs_time");
+    assertThat(Double.parseDouble(r5.get(0)[3]))
+        .isCloseTo(result.counts().recallAt5(), within(1e-6));
+    Path trainPlots = dir.resolve("model").resolve("plots");
+    EventScalars scalars = EventScalars.read(new Configuration(), model);
+    RunOutputs.assertSamePoints(
+        RunOutputs.assertChart(trainPlots, "loss_vs_step"), scalars.points("", "loss"));
+    // Each worker's 8 steps: the first starts its clock, then one measurement per step.
+    List<String[]> throughput = RunOutputs.assertChart(trainPlots, "examples_per_sec");
+    assertThat(throughput).filteredOn(row -> row[0].equals("worker 0 (chief)")).hasSize(STEPS - 1);
+    assertThat(throughput).filteredOn(row -> row[0].equals("worker 1")).hasSize(STEPS - 1);
   }
 
   /** The chief's "loss" summaries, read back from the TensorBoard event file. */

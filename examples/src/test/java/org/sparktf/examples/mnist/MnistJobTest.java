@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.Checkpoints;
 import org.sparktf.core.TestSpark;
+import org.sparktf.examples.reporting.EventScalars;
+import org.sparktf.examples.reporting.RunOutputs;
 
 /** Runs the MNIST job through its main entry point on part of the shipped sample. */
 class MnistJobTest {
@@ -71,6 +73,35 @@ class MnistJobTest {
       }
     }
     assertThat(out.resolve("models/pipeline/pipeline-model/metadata")).isDirectory();
+  }
+
+  @Test
+  void everyModeLeavesTheGraphForTensorBoardAndChartsOfItsCurves() throws IOException {
+    Configuration conf = new Configuration();
+    for (String mode : MnistOptions.MODES) {
+      Path model = out.resolve("models/" + mode);
+      // TFCluster's chief and TFEstimator's node both write the training graph.
+      RunOutputs.assertGraphWithOps(model, "hidden_kernel", "logits_kernel", "global_step");
+      EventScalars scalars = EventScalars.read(conf, model.toString());
+      Path plots = model.resolve("plots");
+      RunOutputs.assertSamePoints(
+          RunOutputs.assertChart(plots, "loss_vs_step"), scalars.points("", "loss"));
+      RunOutputs.assertSamePoints(
+          RunOutputs.assertChart(plots, "loss_vs_time"), scalars.points("", "loss"));
+      // The driver's test accuracy, once, at the final step, in TensorBoard's eval run.
+      List<String[]> accuracy = RunOutputs.assertChart(plots, "eval_accuracy_vs_step");
+      assertThat(accuracy).as(mode).hasSize(1);
+      assertThat(Long.parseLong(accuracy.get(0)[1]))
+          .isEqualTo(Checkpoints.latestStep(conf, model.toString()).getAsLong());
+      assertThat(Double.parseDouble(accuracy.get(0)[3])).as(mode).isBetween(0.6, 1.0);
+      RunOutputs.assertSamePoints(accuracy, scalars.points("eval", "accuracy"));
+      if (!mode.equals("pipeline")) {
+        // 60 local steps over 2 workers, a measurement per 20 steps of one worker.
+        List<String[]> throughput = RunOutputs.assertChart(plots, "examples_per_sec");
+        assertThat(throughput).as(mode).isNotEmpty();
+        assertThat(throughput).allMatch(r -> Double.parseDouble(r[3]) > 0);
+      }
+    }
   }
 
   @Test
