@@ -38,6 +38,12 @@ public final class TfNativeReader {
   /** What a native read saw: rows parsed and the sum of the "label" column (to verify values). */
   public record Outcome(long rows, long labelSum) {}
 
+  /**
+   * What a read that fetched every parsed value saw: rows, and {@link ValueChecksum}'s checksum of
+   * every value (0 when not computed).
+   */
+  public record FullOutcome(long rows, long checksum) {}
+
   private TfNativeReader() {}
 
   /**
@@ -60,6 +66,62 @@ public final class TfNativeReader {
         session.runner().addTarget(enqueue).run().close();
         session.runner().addTarget(close).run().close();
         return loop(session, parsed.denseValues().get(labelIndex));
+      }
+    }
+  }
+
+  /**
+   * Reads and parses every record like {@link #read}, in batches of {@code batch} records, and
+   * fetches every output of ParseExample (dense values, sparse indices, values and shapes) into the
+   * Java client each batch, so that every value is materialised. With {@code checksum}, also sums
+   * every fetched value with {@link ValueChecksum} (slow: for verifying, not timing).
+   */
+  public static FullOutcome readAll(
+      List<String> files, StructType schema, long batch, boolean checksum) {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      FifoQueue queue = tf.io.fifoQueue(List.of(TString.class));
+      QueueEnqueueMany enqueue =
+          tf.io.queueEnqueueMany(
+              queue, List.of(tf.constant(StandardCharsets.UTF_8, files.toArray(new String[0]))));
+      QueueClose close = tf.io.queueClose(queue);
+      TfRecordReader reader = tf.io.tfRecordReader(TfRecordReader.compressionType(""));
+      ReaderReadUpTo records = tf.io.readerReadUpTo(reader, queue, tf.constant(batch));
+      ParseExample parsed = parse(tf, records.values(), schema);
+      List<Operand<?>> outputs = new ArrayList<>();
+      outputs.addAll(parsed.denseValues());
+      outputs.addAll(parsed.sparseIndices());
+      outputs.addAll(parsed.sparseValues());
+      outputs.addAll(parsed.sparseShapes());
+      try (Session session = new Session(graph, singleThreaded())) {
+        session.runner().addTarget(enqueue).run().close();
+        session.runner().addTarget(close).run().close();
+        return loopAll(session, outputs, parsed, checksum);
+      }
+    }
+  }
+
+  private static FullOutcome loopAll(
+      Session session, List<Operand<?>> outputs, ParseExample parsed, boolean checksum) {
+    int dense = parsed.denseValues().size();
+    int sparse = parsed.sparseValues().size();
+    long rows = 0;
+    long sum = 0;
+    while (true) {
+      Session.Runner runner = session.runner();
+      outputs.forEach(runner::fetch);
+      try (Result result = runner.run()) {
+        rows += result.get(0).shape().size(0);
+        if (checksum) {
+          for (int i = 0; i < dense; i++) {
+            sum += ValueChecksum.ofTensor(result.get(i));
+          }
+          for (int i = 0; i < sparse; i++) {
+            sum += ValueChecksum.ofTensor(result.get(dense + sparse + i));
+          }
+        }
+      } catch (TFOutOfRangeException endOfFiles) {
+        return new FullOutcome(rows, sum);
       }
     }
   }
