@@ -116,15 +116,6 @@ public final class ReadCoreReport {
     }
   }
 
-  static String replaceSection(String existing, String section) {
-    int from = existing.indexOf(START);
-    int to = existing.indexOf(END);
-    if (from >= 0 && to > from) {
-      return existing.substring(0, from) + section.strip() + existing.substring(to + END.length());
-    }
-    return existing.stripTrailing() + "\n\n" + section.strip() + "\n";
-  }
-
   public static void main(String[] args) throws IOException {
     List<String> a = List.of(args);
     Path results = Paths.get(a.get(a.indexOf("--results") + 1));
@@ -144,6 +135,9 @@ public final class ReadCoreReport {
             a.get(a.indexOf("--load") + 1));
     System.out.print(section);
     String existing = Files.readString(docs, StandardCharsets.UTF_8);
-    Files.writeString(docs, replaceSection(existing, section), StandardCharsets.UTF_8);
+    Files.writeString(
+        docs,
+        HappyPathAbReport.replaceSection(existing, section, START, END),
+        StandardCharsets.UTF_8);
   }
 }
