@@ -189,10 +189,15 @@ public final class HappyPathAbReport {
 
   /** Replaces the section between the markers in {@code docs}, or appends it. */
   static String replaceSection(String existing, String section) {
-    int from = existing.indexOf(START);
-    int to = existing.indexOf(END);
+    return replaceSection(existing, section, START, END);
+  }
+
+  /** Replaces the section between the given markers in {@code existing}, or appends it. */
+  static String replaceSection(String existing, String section, String start, String end) {
+    int from = existing.indexOf(start);
+    int to = existing.indexOf(end);
     if (from >= 0 && to > from) {
-      return existing.substring(0, from) + section.strip() + existing.substring(to + END.length());
+      return existing.substring(0, from) + section.strip() + existing.substring(to + end.length());
     }
     return existing.stripTrailing() + "\n\n" + section.strip() + "\n";
   }

@@ -16,8 +16,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.io.FifoQueue;
 import org.tensorflow.op.io.ParseExample;
-import org.tensorflow.op.io.QueueClose;
-import org.tensorflow.op.io.QueueEnqueueMany;
 import org.tensorflow.op.io.ReaderReadUpTo;
 import org.tensorflow.op.io.TfRecordReader;
 import org.tensorflow.proto.ConfigProto;
@@ -38,6 +36,12 @@ public final class TfNativeReader {
   /** What a native read saw: rows parsed and the sum of the "label" column (to verify values). */
   public record Outcome(long rows, long labelSum) {}
 
+  /**
+   * What a read that fetched every parsed value saw: rows, and {@link ValueChecksum}'s checksum of
+   * every value (0 when not computed).
+   */
+  public record FullOutcome(long rows, long checksum) {}
+
   private TfNativeReader() {}
 
   /**
@@ -46,20 +50,88 @@ public final class TfNativeReader {
    */
   public static Outcome read(List<String> files, StructType schema) {
     try (Graph graph = new Graph()) {
-      Ops tf = Ops.create(graph);
-      FifoQueue queue = tf.io.fifoQueue(List.of(TString.class));
-      QueueEnqueueMany enqueue =
-          tf.io.queueEnqueueMany(
-              queue, List.of(tf.constant(StandardCharsets.UTF_8, files.toArray(new String[0]))));
-      QueueClose close = tf.io.queueClose(queue);
-      TfRecordReader reader = tf.io.tfRecordReader(TfRecordReader.compressionType(""));
-      ReaderReadUpTo batch = tf.io.readerReadUpTo(reader, queue, tf.constant(BATCH));
-      ParseExample parsed = parse(tf, batch.values(), schema);
+      ParseExample parsed = pipeline(Ops.create(graph), files, schema, BATCH);
       int labelIndex = denseIndexOf(schema, "label");
-      try (Session session = new Session(graph, singleThreaded())) {
-        session.runner().addTarget(enqueue).run().close();
-        session.runner().addTarget(close).run().close();
+      try (Session session = started(graph)) {
         return loop(session, parsed.denseValues().get(labelIndex));
+      }
+    }
+  }
+
+  /**
+   * Reads and parses every record like {@link #read}, in batches of {@code batch} records, and
+   * fetches every output of ParseExample (dense values, sparse indices, values and shapes) into the
+   * Java client each batch, so that every value is materialised. With {@code checksum}, also sums
+   * every fetched value with {@link ValueChecksum} (slow: for verifying, not timing).
+   */
+  public static FullOutcome readAll(
+      List<String> files, StructType schema, long batch, boolean checksum) {
+    try (Graph graph = new Graph()) {
+      ParseExample parsed = pipeline(Ops.create(graph), files, schema, batch);
+      List<Operand<?>> outputs = new ArrayList<>();
+      outputs.addAll(parsed.denseValues());
+      outputs.addAll(parsed.sparseIndices());
+      outputs.addAll(parsed.sparseValues());
+      outputs.addAll(parsed.sparseShapes());
+      try (Session session = started(graph)) {
+        return loopAll(session, outputs, parsed, checksum);
+      }
+    }
+  }
+
+  private static final String ENQUEUE = "enqueue_files";
+  private static final String CLOSE = "close_files";
+
+  /**
+   * Builds filename queue, TFRecordReader, ReaderReadUpTo(batch) and ParseExample; the queue's
+   * enqueue and close ops are named {@link #ENQUEUE} and {@link #CLOSE}.
+   */
+  private static ParseExample pipeline(Ops tf, List<String> files, StructType schema, long batch) {
+    FifoQueue queue = tf.io.fifoQueue(List.of(TString.class));
+    tf.withName(ENQUEUE)
+        .io
+        .queueEnqueueMany(
+            queue, List.of(tf.constant(StandardCharsets.UTF_8, files.toArray(new String[0]))));
+    tf.withName(CLOSE).io.queueClose(queue);
+    TfRecordReader reader = tf.io.tfRecordReader(TfRecordReader.compressionType(""));
+    ReaderReadUpTo records = tf.io.readerReadUpTo(reader, queue, tf.constant(batch));
+    return parse(tf, records.values(), schema);
+  }
+
+  /** A single-threaded session whose filename queue holds every file and is closed. */
+  private static Session started(Graph graph) {
+    Session session = new Session(graph, singleThreaded());
+    try {
+      session.runner().addTarget(ENQUEUE).run().close();
+      session.runner().addTarget(CLOSE).run().close();
+      return session;
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  private static FullOutcome loopAll(
+      Session session, List<Operand<?>> outputs, ParseExample parsed, boolean checksum) {
+    int dense = parsed.denseValues().size();
+    int sparse = parsed.sparseValues().size();
+    long rows = 0;
+    long sum = 0;
+    while (true) {
+      Session.Runner runner = session.runner();
+      outputs.forEach(runner::fetch);
+      try (Result result = runner.run()) {
+        rows += result.get(0).shape().size(0);
+        if (checksum) {
+          for (int i = 0; i < dense; i++) {
+            sum += ValueChecksum.ofTensor(result.get(i));
+          }
+          for (int i = 0; i < sparse; i++) {
+            sum += ValueChecksum.ofTensor(result.get(dense + sparse + i));
+          }
+        }
+      } catch (TFOutOfRangeException endOfFiles) {
+        return new FullOutcome(rows, sum);
       }
     }
   }

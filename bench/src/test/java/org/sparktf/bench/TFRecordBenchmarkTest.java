@@ -59,6 +59,30 @@ class TFRecordBenchmarkTest {
     assertThat(outcome.labelSum()).isEqualTo(labelSum).isPositive();
   }
 
+  @ParameterizedTest
+  @EnumSource(BenchData.Kind.class)
+  void tfNativeFetchesTheValuesSparkTFReads(BenchData.Kind kind, @TempDir Path dir) {
+    Dataset<Row> source = BenchData.generate(spark, kind, RECORDS, 2, 7);
+    String path = dir.resolve("ours").toString();
+    source.write().format("tfrecord").save(path);
+    List<String> files =
+        TFRecordBenchmark.dataFiles(dir.resolve("ours")).stream().map(Path::toString).toList();
+    long expected =
+        spark.read().format("tfrecord").schema(kind.schema()).load(path).collectAsList().stream()
+            .mapToLong(ValueChecksum::ofRow)
+            .sum();
+    long ofSource = source.collectAsList().stream().mapToLong(ValueChecksum::ofRow).sum();
+
+    // A batch smaller than the files, so that several batches are fetched and summed.
+    TfNativeReader.FullOutcome outcome = TfNativeReader.readAll(files, kind.schema(), 64, true);
+
+    assertThat(expected).isEqualTo(ofSource).isNotZero();
+    assertThat(outcome.rows()).isEqualTo(RECORDS);
+    assertThat(outcome.checksum()).isEqualTo(expected);
+    assertThat(TfNativeReader.readAll(files, kind.schema(), 64, false))
+        .isEqualTo(new TfNativeReader.FullOutcome(RECORDS, 0));
+  }
+
   @Test
   void generatedDataIsDeterministicAndLooksLikeTheRealData() {
     List<Row> first = BenchData.generate(spark, BenchData.Kind.CRITEO, 50, 2, 3).collectAsList();

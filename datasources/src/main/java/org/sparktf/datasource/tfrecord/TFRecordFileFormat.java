@@ -171,7 +171,11 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
         InternalRow partitionValues) {
       this.reader = reader;
       this.partitionValues = partitionValues;
-      this.toUnsafe = UnsafeProjection.create(concat(requiredSchema, partitionSchema));
+      // The reader's rows are already unsafe; only appended partition values need a projection.
+      this.toUnsafe =
+          partitionSchema.isEmpty()
+              ? null
+              : UnsafeProjection.create(concat(requiredSchema, partitionSchema));
       TaskContext task = TaskContext.get();
       if (task != null) {
         task.addTaskCompletionListener((TaskCompletionListener) ctx -> close());
@@ -208,7 +212,9 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
         throw new java.util.NoSuchElementException("No more TFRecord rows");
       }
       fetched = false;
-      return toUnsafe.apply(joined.apply(reader.get(), partitionValues));
+      return toUnsafe == null
+          ? reader.get()
+          : toUnsafe.apply(joined.apply(reader.get(), partitionValues));
     }
 
     private void close() {

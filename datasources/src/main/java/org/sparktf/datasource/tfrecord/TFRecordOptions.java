@@ -28,6 +28,11 @@ import org.sparktf.tfrecord.io.TFRecordCompression;
  *       the schema</td><td>1.0</td></tr>
  *   <tr><td>{@value #INFER_MAX_RECORDS_PER_FILE}</td><td>at most this many records of each file are
  *       read to infer the schema</td><td>10000</td></tr>
+ *   <tr><td>{@value #DIRECT_ROWS}</td><td>on read, write each row straight into Spark's
+ *       {@code UnsafeRow} layout from the record buffer (one copy of the values) when every
+ *       column is a scalar or an array of a non-decimal type (vectors, nested arrays and decimals
+ *       always take the row path); {@code false} forces the row path (decode to a generic row,
+ *       then project), e.g. to compare the two</td><td>true</td></tr>
  *   <tr><td>{@value #COLUMN_NAME_OF_CORRUPT_RECORD}</td><td>the string column that PERMISSIVE mode
  *       fills with what was wrong</td><td>spark.sql.columnNameOfCorruptRecord</td></tr>
  * </table>
@@ -43,6 +48,7 @@ public final class TFRecordOptions implements Serializable {
   public static final String SAMPLING_RATIO = "samplingRatio";
   public static final String INFER_MAX_RECORDS_PER_FILE = "inferMaxRecordsPerFile";
   public static final String COLUMN_NAME_OF_CORRUPT_RECORD = "columnNameOfCorruptRecord";
+  public static final String DIRECT_ROWS = "directRows";
 
   /** What to do with a corrupt record. */
   public enum Mode {
@@ -58,6 +64,7 @@ public final class TFRecordOptions implements Serializable {
   private final double samplingRatio;
   private final int inferMaxRecordsPerFile;
   private final String corruptRecordColumn;
+  private final boolean directRows;
 
   /**
    * Parses the options of one read or write.
@@ -78,6 +85,7 @@ public final class TFRecordOptions implements Serializable {
         parsePositiveInt(
             INFER_MAX_RECORDS_PER_FILE, get(opts, INFER_MAX_RECORDS_PER_FILE, "10000"));
     this.corruptRecordColumn = get(opts, COLUMN_NAME_OF_CORRUPT_RECORD, defaultCorruptRecordColumn);
+    this.directRows = parseBoolean(DIRECT_ROWS, get(opts, DIRECT_ROWS, "true"));
   }
 
   public TFRecordType recordType() {
@@ -117,6 +125,11 @@ public final class TFRecordOptions implements Serializable {
 
   public String corruptRecordColumn() {
     return corruptRecordColumn;
+  }
+
+  /** Whether reads write rows straight from the record buffer where the columns allow it. */
+  public boolean directRows() {
+    return directRows;
   }
 
   private static String get(Map<String, String> opts, String key, String fallback) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.FileSourceOptions;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.execution.datasources.v2.FilePartitionReaderFactory;
@@ -41,21 +40,22 @@ final class TFRecordPartitionReaderFactory extends FilePartitionReaderFactory {
   public PartitionReader<InternalRow> buildReader(PartitionedFile file) {
     TFRecordRowReader reader =
         TFRecordRowReader.open(conf.value().get(), file, readDataSchema, options);
-    PartitionReader<InternalRow> rows = new Rows(reader, readDataSchema);
+    PartitionReader<InternalRow> rows = new Rows(reader);
     return partitionSchema.isEmpty()
         ? rows
         : new PartitionReaderWithPartitionValues(
             rows, readDataSchema, partitionSchema, file.partitionValues());
   }
 
-  /** Unsafe rows of one split; the partition values, if any, are appended by Spark's wrapper. */
+  /**
+   * The reader's unsafe rows of one split; the partition values, if any, are appended by Spark's
+   * wrapper.
+   */
   private static final class Rows implements PartitionReader<InternalRow> {
     private final TFRecordRowReader reader;
-    private final UnsafeProjection toUnsafe;
 
-    Rows(TFRecordRowReader reader, StructType schema) {
+    Rows(TFRecordRowReader reader) {
       this.reader = reader;
-      this.toUnsafe = UnsafeProjection.create(schema);
     }
 
     @Override
@@ -65,7 +65,7 @@ final class TFRecordPartitionReaderFactory extends FilePartitionReaderFactory {
 
     @Override
     public InternalRow get() {
-      return toUnsafe.apply(reader.get());
+      return reader.get();
     }
 
     @Override

@@ -73,8 +73,8 @@ class HostileTFRecordTest extends SparkSessionTestBase {
   private static final StructType SCHEMA =
       new StructType().add("id", DataTypes.LongType).add("payload", DataTypes.StringType);
 
-  private static DataFrameReader read(String mode) {
-    return spark.read().format("tfrecord").option("mode", mode);
+  private DataFrameReader read(String mode) {
+    return tfrecord().option("mode", mode);
   }
 
   private static List<Long> sortedIds(List<Row> rows) {
@@ -102,7 +102,7 @@ class HostileTFRecordTest extends SparkSessionTestBase {
   }
 
   /** Every hostile file in one read (one Spark job): the rows of each, by file name. */
-  private static Map<String, List<Row>> rowsByFile(String mode, StructType schema) {
+  private Map<String, List<Row>> rowsByFile(String mode, StructType schema) {
     String[] paths = hostile.stream().map(h -> h.file.toString()).toArray(String[]::new);
     List<Row> rows =
         read(mode)

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +32,22 @@ abstract class SparkSessionTestBase {
     spark.stop();
     SparkSession.clearActiveSession();
     SparkSession.clearDefaultSession();
+  }
+
+  /**
+   * Whether reads write rows straight from the record buffer (the default) or take the row path;
+   * the {@code *RowPathTest} subclasses run the same read tests on the row path.
+   */
+  boolean directRows() {
+    return true;
+  }
+
+  /** A reader of the {@code tfrecord} source on this test's read path. */
+  DataFrameReader tfrecord() {
+    return spark
+        .read()
+        .format("tfrecord")
+        .option(TFRecordOptions.DIRECT_ROWS, String.valueOf(directRows()));
   }
 
   /** Data files (not _SUCCESS or hidden files) under a directory, recursively, sorted. */

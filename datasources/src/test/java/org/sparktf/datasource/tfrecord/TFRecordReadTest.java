@@ -34,13 +34,35 @@ class TFRecordReadTest extends SparkSessionTestBase {
   }
 
   @Test
+  void readPathFollowsTheDirectRowsOption() throws Exception {
+    Path out = oneFile("path", 3);
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dataFiles(out).get(0).toUri());
+    TFRecordOptions options =
+        new TFRecordOptions(
+            java.util.Map.of(TFRecordOptions.DIRECT_ROWS, String.valueOf(directRows())),
+            "_corrupt_record");
+    StructType schema =
+        new StructType().add("id", DataTypes.LongType).add("payload", DataTypes.StringType);
+    try (var reader =
+        new org.sparktf.datasource.tfrecord.internal.TFRecordRowReader(
+            new org.apache.hadoop.conf.Configuration(), file, 0, Long.MAX_VALUE, schema, options)) {
+      assertThat(reader.writesDirectly()).isEqualTo(directRows());
+      List<String> rows = new java.util.ArrayList<>();
+      while (reader.next()) {
+        rows.add(reader.get().getLong(0) + ":" + reader.get().getUTF8String(1));
+      }
+      assertThat(rows).containsExactlyInAnyOrder("0:", "1:x", "2:xx");
+    }
+  }
+
+  @Test
   void largeFileIsSplitAndEveryRecordReadExactlyOnce() throws Exception {
     Path out = oneFile("split", 20_000);
     long size = Files.size(dataFiles(out).get(0));
     String old = spark.conf().get("spark.sql.files.maxPartitionBytes");
     spark.conf().set("spark.sql.files.maxPartitionBytes", String.valueOf(size / 7));
     try {
-      Dataset<Row> df = spark.read().format("tfrecord").load(out.toString());
+      Dataset<Row> df = tfrecord().load(out.toString());
       assertThat(df.rdd().getNumPartitions()).isGreaterThanOrEqualTo(7);
       List<Long> ids =
           df.select("id").collectAsList().stream()
@@ -80,12 +102,11 @@ class TFRecordReadTest extends SparkSessionTestBase {
               bytes[bytes.length / 2] ^= 0x5A;
               return bytes;
             });
-    assertThatThrownBy(() -> spark.read().format("tfrecord").load(out.toString()).collect())
+    assertThatThrownBy(() -> tfrecord().load(out.toString()).collect())
         .hasStackTraceContaining("Cannot read TFRecord file")
         .hasStackTraceContaining("byte offset");
 
-    Dataset<Row> dropped =
-        spark.read().format("tfrecord").option("mode", "DROPMALFORMED").load(out.toString());
+    Dataset<Row> dropped = tfrecord().option("mode", "DROPMALFORMED").load(out.toString());
     assertThat(dropped.count()).isEqualTo(99);
 
     StructType schema =
@@ -94,13 +115,7 @@ class TFRecordReadTest extends SparkSessionTestBase {
             .add("payload", DataTypes.StringType)
             .add("_corrupt_record", DataTypes.StringType);
     Dataset<Row> permissive =
-        spark
-            .read()
-            .format("tfrecord")
-            .option("mode", "PERMISSIVE")
-            .schema(schema)
-            .load(out.toString())
-            .cache();
+        tfrecord().option("mode", "PERMISSIVE").schema(schema).load(out.toString()).cache();
     assertThat(permissive.count()).isEqualTo(100);
     List<Row> bad = permissive.where("_corrupt_record IS NOT NULL").collectAsList();
     assertThat(bad).hasSize(1);
@@ -119,16 +134,9 @@ class TFRecordReadTest extends SparkSessionTestBase {
               bytes[bytes.length - 10] ^= 0x01;
               return bytes;
             });
-    assertThatThrownBy(() -> spark.read().format("tfrecord").load(out.toString()).count())
+    assertThatThrownBy(() -> tfrecord().load(out.toString()).count())
         .hasStackTraceContaining("Cannot read TFRecord file");
-    assertThat(
-            spark
-                .read()
-                .format("tfrecord")
-                .option("verifyCrc", "false")
-                .load(out.toString())
-                .count())
-        .isEqualTo(100);
+    assertThat(tfrecord().option("verifyCrc", "false").load(out.toString()).count()).isEqualTo(100);
   }
 
   @Test
@@ -142,11 +150,7 @@ class TFRecordReadTest extends SparkSessionTestBase {
         .option("recordType", "ByteArray")
         .save(out.toString());
     Dataset<Row> asExamples =
-        spark
-            .read()
-            .format("tfrecord")
-            .schema(new StructType().add("x", DataTypes.LongType))
-            .load(out.toString());
+        tfrecord().schema(new StructType().add("x", DataTypes.LongType)).load(out.toString());
     assertThat(asExamples.count()).isEqualTo(30);
     assertThatThrownBy(asExamples::collectAsList).hasStackTraceContaining("Cannot read TFRecord");
   }
@@ -154,15 +158,9 @@ class TFRecordReadTest extends SparkSessionTestBase {
   @Test
   void truncatedFileInEachMode() throws Exception {
     Path out = corrupted("trunc", 100, bytes -> Arrays.copyOf(bytes, bytes.length - 5));
-    assertThatThrownBy(() -> spark.read().format("tfrecord").load(out.toString()).collect())
+    assertThatThrownBy(() -> tfrecord().load(out.toString()).collect())
         .hasStackTraceContaining("Cannot read TFRecord file");
-    assertThat(
-            spark
-                .read()
-                .format("tfrecord")
-                .option("mode", "DROPMALFORMED")
-                .load(out.toString())
-                .count())
+    assertThat(tfrecord().option("mode", "DROPMALFORMED").load(out.toString()).count())
         .isEqualTo(99);
   }
 
@@ -172,7 +170,7 @@ class TFRecordReadTest extends SparkSessionTestBase {
     // payload is a bytes feature; declaring it as long would fail if it were decoded.
     StructType wrong =
         new StructType().add("id", DataTypes.LongType).add("payload", DataTypes.LongType);
-    Dataset<Row> df = spark.read().format("tfrecord").schema(wrong).load(out.toString());
+    Dataset<Row> df = tfrecord().schema(wrong).load(out.toString());
     assertThat(df.select("id").agg(functions.sum("id")).first().getLong(0)).isEqualTo(45);
     assertThatThrownBy(() -> df.select("payload").collect()).hasStackTraceContaining("payload");
   }
@@ -191,11 +189,7 @@ class TFRecordReadTest extends SparkSessionTestBase {
         .format("tfrecord")
         .save(out.resolve("two").toString());
 
-    Dataset<Row> df =
-        spark
-            .read()
-            .format("tfrecord")
-            .load(out.resolve("one").toString(), out.resolve("two").toString());
+    Dataset<Row> df = tfrecord().load(out.resolve("one").toString(), out.resolve("two").toString());
     assertThat(df.schema().fieldNames()).containsExactly("a", "b", "c", "raw");
     assertThat(df.schema().apply("c").dataType().simpleString()).isEqualTo("array<float>");
     assertThat(df.schema().apply("raw").dataType()).isEqualTo(DataTypes.BinaryType);
@@ -208,11 +202,7 @@ class TFRecordReadTest extends SparkSessionTestBase {
     spark.sql("SELECT 1L AS x").write().format("tfrecord").save(out.resolve("a").toString());
     spark.sql("SELECT 'one' AS x").write().format("tfrecord").save(out.resolve("b").toString());
     assertThatThrownBy(
-            () ->
-                spark
-                    .read()
-                    .format("tfrecord")
-                    .load(out.resolve("a").toString(), out.resolve("b").toString()))
+            () -> tfrecord().load(out.resolve("a").toString(), out.resolve("b").toString()))
         .hasStackTraceContaining("Cannot infer schema")
         .hasStackTraceContaining("'x'");
   }
@@ -227,14 +217,14 @@ class TFRecordReadTest extends SparkSessionTestBase {
         .format("tfrecord")
         .partitionBy("part")
         .save(out.toString());
-    Dataset<Row> v2df = spark.read().format("tfrecord").load(out.toString());
+    Dataset<Row> v2df = tfrecord().load(out.toString());
     assertThat(v2df.queryExecution().executedPlan().toString()).contains("BatchScan");
     String v2 = rows(v2df);
     String key = "spark.sql.sources.useV1SourceList";
     String old = spark.conf().get(key);
     spark.conf().set(key, old + ",tfrecord");
     try {
-      Dataset<Row> v1df = spark.read().format("tfrecord").load(out.toString());
+      Dataset<Row> v1df = tfrecord().load(out.toString());
       assertThat(v1df.queryExecution().executedPlan().toString()).contains("FileScan tfrecord");
       assertThat(rows(v1df)).isEqualTo(v2);
       assertThat(v1df.count()).isEqualTo(40);
@@ -265,7 +255,6 @@ class TFRecordReadTest extends SparkSessionTestBase {
             .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
             .start(out.toString());
     assertThat(query.awaitTermination(120_000)).isTrue();
-    assertThat(spark.read().format("tfrecord").schema(schema).load(out.toString()).count())
-        .isEqualTo(25);
+    assertThat(tfrecord().schema(schema).load(out.toString()).count()).isEqualTo(25);
   }
 }

@@ -16,6 +16,10 @@ import org.sparktf.datasource.tfrecord.internal.ColumnShape.Shape;
  * Decodes Example / SequenceExample wire bytes (or raw bytes) into rows of the required schema.
  * Features that no required column asks for are skipped without decoding their values. The row is
  * reused by the next call. Not thread-safe: one per task.
+ *
+ * <p>Two outputs: a generic row that the caller projects to an {@code UnsafeRow} (every column
+ * type), or, when asked for and every column allows it ({@link DirectRowWriter#supports}), an
+ * {@code UnsafeRow} written straight from the record buffer ({@link #writesUnsafeRows()}).
  */
 public final class TFRecordDecoder {
   private static final int MAIN = 0;
@@ -35,11 +39,27 @@ public final class TFRecordDecoder {
   private final WireReader reader = new WireReader();
   private final FeatureValues values = new FeatureValues();
   private final int[] entry = new int[4];
+  private final DirectRowWriter direct;
 
   /**
+   * A decoder to generic rows.
+   *
    * @param corruptRecordColumn a column the reader fills itself (left null here), or null
    */
   public TFRecordDecoder(StructType requiredSchema, TFRecordType type, String corruptRecordColumn) {
+    this(requiredSchema, type, corruptRecordColumn, false);
+  }
+
+  /**
+   * @param corruptRecordColumn a column the reader fills itself (left null here), or null
+   * @param directRows write {@code UnsafeRow}s straight from the record buffer where every column
+   *     of the schema allows it; see {@link #writesUnsafeRows()}
+   */
+  public TFRecordDecoder(
+      StructType requiredSchema,
+      TFRecordType type,
+      String corruptRecordColumn,
+      boolean directRows) {
     this.type = type;
     int n = requiredSchema.length();
     this.names = requiredSchema.fieldNames();
@@ -49,7 +69,11 @@ public final class TFRecordDecoder {
     this.vectors = new VectorParts[n];
     this.context = new KeyIndex(n * 4);
     this.featureLists = new KeyIndex(n);
-    this.row = new SpecificInternalRow(requiredSchema);
+    this.direct =
+        directRows && DirectRowWriter.supports(requiredSchema, type, corruptRecordColumn)
+            ? new DirectRowWriter(n)
+            : null;
+    this.row = direct == null ? new SpecificInternalRow(requiredSchema) : null;
     for (int i = 0; i < n; i++) {
       StructField field = requiredSchema.fields()[i];
       nullable[i] = field.nullable() || field.name().equals(corruptRecordColumn);
@@ -83,20 +107,30 @@ public final class TFRecordDecoder {
     return column * 4 + part;
   }
 
-  /** Decodes one record; the returned row is valid until the next call. */
+  /** Whether {@link #decode} returns {@code UnsafeRow}s, which need no projection. */
+  public boolean writesUnsafeRows() {
+    return direct != null;
+  }
+
+  /**
+   * Decodes one record; the returned row is valid until the next call. It is an {@code UnsafeRow}
+   * if {@link #writesUnsafeRows()}.
+   */
   public InternalRow decode(byte[] buf, int offset, int length) {
+    if (direct != null) {
+      direct.start();
+    }
     for (int i = 0; i < names.length; i++) {
-      row.setNullAt(i);
+      if (row != null) {
+        row.setNullAt(i);
+      }
       seen[i] = false;
       if (vectors[i] != null) {
         vectors[i].clear();
       }
     }
     if (type == TFRecordType.BYTE_ARRAY) {
-      if (names.length == 1) {
-        row.update(0, Arrays.copyOfRange(buf, offset, offset + length));
-      }
-      return row;
+      return rawRecord(buf, offset, length);
     }
     reader.reset(buf, offset, offset + length);
     while (reader.more()) {
@@ -114,7 +148,24 @@ public final class TFRecordDecoder {
       }
     }
     finish();
-    return row;
+    return direct != null ? direct.finish() : row;
+  }
+
+  private InternalRow rawRecord(byte[] buf, int offset, int length) {
+    if (direct == null) {
+      if (names.length == 1) {
+        row.update(0, Arrays.copyOfRange(buf, offset, offset + length));
+      }
+      return row;
+    }
+    if (names.length == 1) {
+      direct.bytes(0, buf, offset, length);
+    } else {
+      for (int i = 0; i < names.length; i++) {
+        direct.setNull(i);
+      }
+    }
+    return direct.finish();
   }
 
   /** Walks a map<string, Feature|FeatureList> message, handling only the indexed keys. */
@@ -150,7 +201,13 @@ public final class TFRecordDecoder {
       return;
     }
     ValueConverter.checkKind(values, shape.kind, names[i], shape.element);
-    if (shape.shape == Shape.SCALAR) {
+    if (direct != null) {
+      if (shape.shape == Shape.SCALAR) {
+        direct.scalar(i, values, shape.element, names[i]);
+      } else {
+        direct.array(i, values, shape.element, names[i]);
+      }
+    } else if (shape.shape == Shape.SCALAR) {
       ValueConverter.setScalar(row, i, values, shape.element, names[i]);
     } else {
       row.update(i, ValueConverter.array(values, shape.element, names[i]));
@@ -185,6 +242,9 @@ public final class TFRecordDecoder {
             String.format(
                 "Invalid record: feature '%s' is missing but column '%s' is not nullable",
                 names[i], names[i]));
+      }
+      if (!seen[i] && direct != null) {
+        direct.setNull(i);
       }
     }
   }

@@ -6,6 +6,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.sparktf.datasource.tfrecord.TFRecordOptions;
@@ -19,11 +21,14 @@ import org.sparktf.tfrecord.io.TFRecordFrameReader;
  * corrupt-record mode. Shared by the V1 {@code FileFormat} and the V2 partition reader. Owns (and
  * closes) its frame reader; the caller closes this reader.
  *
+ * <p>Rows are {@code UnsafeRow}s: written straight from the record buffer when the {@value
+ * TFRecordOptions#DIRECT_ROWS} option is on and the columns allow it, else decoded to a generic row
+ * and projected. Corrupt-record rows (PERMISSIVE) are always projected.
+ *
  * <p>With an empty required schema (e.g. {@code count()}) no record is parsed: frames are only
  * counted.
  */
 public final class TFRecordRowReader implements Closeable {
-  private static final InternalRow EMPTY_ROW = new GenericInternalRow(0);
 
   private final String file;
   private final TFRecordFrameReader frames;
@@ -32,7 +37,10 @@ public final class TFRecordRowReader implements Closeable {
   private final boolean needsData;
   private final int width;
   private final int corruptColumn;
-  private InternalRow current;
+  private final UnsafeProjection toUnsafe;
+  private final boolean direct;
+  private final UnsafeRow emptyRow;
+  private UnsafeRow current;
 
   /**
    * Opens the split [start, start + length) of a file.
@@ -56,8 +64,14 @@ public final class TFRecordRowReader implements Closeable {
     this.decoder =
         needsData
             ? new TFRecordDecoder(
-                requiredSchema, options.recordType(), options.corruptRecordColumn())
+                requiredSchema,
+                options.recordType(),
+                options.corruptRecordColumn(),
+                options.directRows())
             : null;
+    this.direct = decoder != null && decoder.writesUnsafeRows();
+    this.toUnsafe = UnsafeProjection.create(requiredSchema);
+    this.emptyRow = needsData ? null : toUnsafe.apply(new GenericInternalRow(0)).copy();
     TFRecordCompression compression = options.readCompression(path.getName());
     this.frames =
         TFRecordFrameReader.open(conf, path, start, length, compression, options.verifyCrc());
@@ -87,8 +101,8 @@ public final class TFRecordRowReader implements Closeable {
         }
         current =
             needsData
-                ? decoder.decode(frames.data(), frames.dataOffset(), frames.length())
-                : EMPTY_ROW;
+                ? unsafe(decoder.decode(frames.data(), frames.dataOffset(), frames.length()))
+                : emptyRow;
         return true;
       } catch (TFRecordCorruptException e) {
         if (mode == Mode.FAILFAST) {
@@ -111,16 +125,25 @@ public final class TFRecordRowReader implements Closeable {
   }
 
   /** The current row; valid until the next call to {@link #next()}. */
-  public InternalRow get() {
+  public UnsafeRow get() {
     return current;
   }
 
-  private InternalRow corruptRow(String what) {
+  /** Whether rows are written straight from the record buffer, without a projection. */
+  public boolean writesDirectly() {
+    return direct;
+  }
+
+  private UnsafeRow unsafe(InternalRow decoded) {
+    return direct ? (UnsafeRow) decoded : toUnsafe.apply(decoded);
+  }
+
+  private UnsafeRow corruptRow(String what) {
     GenericInternalRow row = new GenericInternalRow(width);
     if (corruptColumn >= 0) {
       row.update(corruptColumn, UTF8String.fromString(what));
     }
-    return row;
+    return toUnsafe.apply(row);
   }
 
   private static int indexOf(StructType schema, String column) {

@@ -49,13 +49,7 @@ final class ValueConverter {
 
   /** Sets a scalar column from a feature that must hold exactly one value. */
   static void setScalar(InternalRow row, int ordinal, FeatureValues v, DataType t, String column) {
-    if (v.count != 1) {
-      throw new TFRecordDecodeException(
-          String.format(
-              "Invalid feature '%s': column %s is a scalar %s but the feature has %d values;"
-                  + " declare the column as array<%s>",
-              column, column, t.simpleString(), v.count, t.simpleString()));
-    }
+    checkOneValue(v, t, column);
     if (t instanceof LongType) {
       row.setLong(ordinal, v.longs[0]);
     } else if (t instanceof IntegerType) {
@@ -74,6 +68,17 @@ final class ValueConverter {
       row.setDouble(ordinal, v.floats()[0]);
     } else {
       row.update(ordinal, object(v, 0, t, column));
+    }
+  }
+
+  /** Fails unless the feature holds exactly one value, as a scalar column needs. */
+  static void checkOneValue(FeatureValues v, DataType t, String column) {
+    if (v.count != 1) {
+      throw new TFRecordDecodeException(
+          String.format(
+              "Invalid feature '%s': column %s is a scalar %s but the feature has %d values;"
+                  + " declare the column as array<%s>",
+              column, column, t.simpleString(), v.count, t.simpleString()));
     }
   }
 
@@ -133,7 +138,8 @@ final class ValueConverter {
     return UTF8String.fromBytes(v.bytesAt(i));
   }
 
-  private static long ranged(long value, long min, long max, DataType t, String column) {
+  /** The value, if it lies in [min, max] (the range of the column's type). */
+  static long ranged(long value, long min, long max, DataType t, String column) {
     if (value < min || value > max) {
       throw outOfRange(Long.toString(value), t, column);
     }

@@ -2,9 +2,11 @@ package org.sparktf.datasource.tfrecord.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.protobuf.ByteString;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -358,5 +360,147 @@ class TFRecordCodecTest {
                 TFRecordSchemas.validateForWrite(
                     new StructType().add("when", DataTypes.DateType), TFRecordType.EXAMPLE))
         .hasMessageContaining("Cannot write column 'when': type date is not supported");
+  }
+
+  /** Every type the direct path writes, scalar and array, with a missing nullable feature. */
+  private static final StructType DIRECT =
+      new StructType()
+          .add("l", DataTypes.LongType)
+          .add("i", DataTypes.IntegerType)
+          .add("s", DataTypes.ShortType)
+          .add("b", DataTypes.ByteType)
+          .add("z", DataTypes.BooleanType)
+          .add("f", DataTypes.FloatType)
+          .add("d", DataTypes.DoubleType)
+          .add("str", DataTypes.StringType)
+          .add("bin", DataTypes.BinaryType)
+          .add("ls", DataTypes.createArrayType(DataTypes.LongType, false))
+          .add("is", DataTypes.createArrayType(DataTypes.IntegerType, false))
+          .add("ss", DataTypes.createArrayType(DataTypes.ShortType, false))
+          .add("bs", DataTypes.createArrayType(DataTypes.ByteType, false))
+          .add("zs", DataTypes.createArrayType(DataTypes.BooleanType, false))
+          .add("fs", DataTypes.createArrayType(DataTypes.FloatType, false))
+          .add("ds", DataTypes.createArrayType(DataTypes.DoubleType, false))
+          .add("strs", DataTypes.createArrayType(DataTypes.StringType, false))
+          .add("bins", DataTypes.createArrayType(DataTypes.BinaryType, false))
+          .add("missing", DataTypes.createArrayType(DataTypes.FloatType, false));
+
+  private static Feature floats(float... values) {
+    FloatList.Builder list = FloatList.newBuilder();
+    for (float v : values) {
+      list.addValue(v);
+    }
+    return Feature.newBuilder().setFloatList(list).build();
+  }
+
+  private static Feature bytes(String... values) {
+    BytesList.Builder list = BytesList.newBuilder();
+    for (String v : values) {
+      list.addValue(ByteString.copyFromUtf8(v));
+    }
+    return Feature.newBuilder().setBytesList(list).build();
+  }
+
+  /** A column's value as comparable text: arrays and binary by their elements. */
+  private static String text(InternalRow row, int c, org.apache.spark.sql.types.DataType t) {
+    if (row.isNullAt(c)) {
+      return "null";
+    }
+    if (t instanceof org.apache.spark.sql.types.ArrayType) {
+      org.apache.spark.sql.types.DataType e =
+          ((org.apache.spark.sql.types.ArrayType) t).elementType();
+      return Arrays.deepToString(row.getArray(c).toObjectArray(e));
+    }
+    return Arrays.deepToString(new Object[] {row.get(c, t)});
+  }
+
+  @Test
+  void directRowsEqualTheRowPathsProjectedRows() throws Exception {
+    // Int64 values unpacked on the wire (one varint each) as old writers emit them.
+    byte[] unpacked = {0x08, 0x05, 0x08, 0x06};
+    Feature unpackedLongs =
+        Feature.parseFrom(concat(new byte[] {0x1a, (byte) unpacked.length}, unpacked));
+    Features features =
+        Features.newBuilder()
+            .putFeature("l", int64(Long.MIN_VALUE))
+            .putFeature("i", int64(Integer.MAX_VALUE))
+            .putFeature("s", int64(-7))
+            .putFeature("b", int64(127))
+            .putFeature("z", int64(1))
+            .putFeature("f", floats(-0.0f))
+            .putFeature("d", int64(3)) // int64 widens to a float column
+            .putFeature("str", bytes("héllo"))
+            .putFeature("bin", bytes(""))
+            .putFeature("ls", unpackedLongs)
+            .putFeature("is", int64(1, -2, 3))
+            .putFeature("ss", int64(-32768, 32767))
+            .putFeature("bs", int64())
+            .putFeature("zs", int64(0, 1, 1))
+            .putFeature("fs", floats(Float.NaN, Float.NEGATIVE_INFINITY, 1e-30f))
+            .putFeature("ds", floats(0.1f, 2f))
+            .putFeature("strs", bytes("a", "", "long enough to spill past one word"))
+            .putFeature("bins", bytes())
+            .build();
+    byte[] record = Example.newBuilder().setFeatures(features).build().toByteArray();
+
+    TFRecordDecoder rowPath = new TFRecordDecoder(DIRECT, TFRecordType.EXAMPLE, null, false);
+    TFRecordDecoder direct = new TFRecordDecoder(DIRECT, TFRecordType.EXAMPLE, null, true);
+    assertThat(rowPath.writesUnsafeRows()).isFalse();
+    assertThat(direct.writesUnsafeRows()).isTrue();
+    InternalRow projected =
+        org.apache.spark.sql.catalyst.expressions.UnsafeProjection.create(DIRECT)
+            .apply(rowPath.decode(record, 0, record.length));
+    // Twice: the second record reuses the direct path's buffer.
+    for (int pass = 0; pass < 2; pass++) {
+      InternalRow written = direct.decode(record, 0, record.length);
+      assertThat(written).isInstanceOf(org.apache.spark.sql.catalyst.expressions.UnsafeRow.class);
+      for (int c = 0; c < DIRECT.length(); c++) {
+        org.apache.spark.sql.types.DataType t = DIRECT.fields()[c].dataType();
+        assertThat(text(written, c, t))
+            .as("column %s", DIRECT.fields()[c].name())
+            .isEqualTo(text(projected, c, t));
+      }
+    }
+    assertThat(text(projected, 16, DIRECT.fields()[16].dataType()))
+        .isEqualTo("[a, , long enough to spill past one word]");
+    assertThat(projected.isNullAt(DIRECT.fieldIndex("missing"))).isTrue();
+  }
+
+  @Test
+  void directRowsFailLikeTheRowPath() {
+    byte[] tooWide = example("s", int64(40_000)).toByteArray();
+    byte[] twoValues = example("l", int64(1, 2)).toByteArray();
+    for (byte[] record : List.of(tooWide, twoValues)) {
+      Throwable rowPath =
+          catchThrowable(
+              () ->
+                  new TFRecordDecoder(DIRECT, TFRecordType.EXAMPLE, null, false)
+                      .decode(record, 0, record.length));
+      Throwable direct =
+          catchThrowable(
+              () ->
+                  new TFRecordDecoder(DIRECT, TFRecordType.EXAMPLE, null, true)
+                      .decode(record, 0, record.length));
+      assertThat(rowPath).isInstanceOf(TFRecordDecodeException.class);
+      assertThat(direct).isInstanceOf(TFRecordDecodeException.class);
+      assertThat(direct.getMessage()).isEqualTo(rowPath.getMessage());
+    }
+  }
+
+  @Test
+  void vectorsNestedArraysAndDecimalsTakeTheRowPath() {
+    for (org.apache.spark.sql.types.DataType t :
+        List.of(
+            new org.apache.spark.ml.linalg.VectorUDT(),
+            DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.LongType)),
+            DataTypes.createDecimalType(10, 2),
+            DataTypes.NullType)) {
+      StructType schema = new StructType().add("id", DataTypes.LongType).add("x", t);
+      assertThat(
+              new TFRecordDecoder(schema, TFRecordType.SEQUENCE_EXAMPLE, null, true)
+                  .writesUnsafeRows())
+          .as("%s", t)
+          .isFalse();
+    }
   }
 }
