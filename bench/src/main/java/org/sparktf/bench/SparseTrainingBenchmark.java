@@ -56,12 +56,12 @@ public final class SparseTrainingBenchmark {
       double logLoss) {}
 
   public static void main(String[] args) throws Exception {
-    Path work = Path.of(arg(args, "--work", "target/bench-work")).toAbsolutePath();
-    Path docs = Path.of(arg(args, "--docs", "docs/benchmarks.md"));
-    int steps = Integer.parseInt(arg(args, "--steps", "100"));
-    int batch = Integer.parseInt(arg(args, "--batch", "512"));
+    Path work = Path.of(ClusterBenchmark.arg(args, "--work", "target/bench-work")).toAbsolutePath();
+    Path docs = Path.of(ClusterBenchmark.arg(args, "--docs", "docs/benchmarks.md"));
+    int steps = Integer.parseInt(ClusterBenchmark.arg(args, "--steps", "100"));
+    int batch = Integer.parseInt(ClusterBenchmark.arg(args, "--batch", "512"));
     List<Integer> sizes = new ArrayList<>();
-    for (String s : arg(args, "--buckets", "18,20,22").split(",")) {
+    for (String s : ClusterBenchmark.arg(args, "--buckets", "18,20,22").split(",")) {
       sizes.add(Integer.parseInt(s.trim()));
     }
     Files.createDirectories(work);
@@ -315,23 +315,7 @@ public final class SparseTrainingBenchmark {
             table,
             ratios,
             END);
-    String existing = Files.exists(docs) ? Files.readString(docs) : "# Benchmarks\n";
-    int from = existing.indexOf(START);
-    int to = existing.indexOf(END);
-    String updated =
-        from >= 0 && to > from
-            ? existing.substring(0, from) + section.strip() + existing.substring(to + END.length())
-            : existing.stripTrailing() + "\n\n" + section.strip() + "\n";
-    Files.writeString(docs, updated);
+    ClusterBenchmark.replaceSection(docs, START, END, section);
     System.out.println(section);
-  }
-
-  private static String arg(String[] args, String name, String fallback) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return fallback;
   }
 }
