@@ -43,6 +43,9 @@ import org.tensorflow.types.TInt64;
  *       fail after the sync timeout instead of hanging.
  * </ul>
  *
+ * <p>Tables read through {@link SparseLookup}s and handed to the factories that take a {@link
+ * SparseOptimizer} get sparse updates: only the looked-up rows' gradients cross the network.
+ *
  * <p>Build it after the model and before any other variable, so the optimizer trains exactly the
  * model's variables. It adds an int64 {@code global_step} variable on the first parameter server.
  *
