@@ -32,10 +32,9 @@ import org.tensorflow.types.TInt64;
  * Criteo-shaped logistic regression (39 hashed ids per example, one weight per hash bucket on the
  * parameter server, AdaGrad) on 1 PS + 2 workers, with dense updates (the gradient of the whole
  * weight vector every step) and sparse ones ({@link SparseLookup}), at several hash-bucket counts,
- * all in one run. Per run: global steps/s over the timed steps, bytes each worker process read and
- * wrote per step ({@code /proc/self/io} rchar + wchar, which counts its gRPC socket traffic; the
- * workers generate their data in memory, so they do no other I/O while timed), and the log loss of
- * the final model on held-out examples.
+ * all in one run. Per run: global steps/s over the timed steps, bytes between the workers and the
+ * PS per step (each worker's TCP connections to the PS's port, {@link #psTraffic}), and the log
+ * loss of the final model on held-out examples.
  *
  * <p>Usage: SparseTrainingBenchmark --docs docs/benchmarks.md [--buckets 18,20,22] [--steps 100]
  * [--batch 512]
@@ -179,14 +178,14 @@ public final class SparseTrainingBenchmark {
           for (int i = 0; i < 10; i++) {
             step(session, training, data, ids, labels);
           }
-          long[] ioBefore = processIo();
+          String psPort = psPort(ctx);
+          long before = psTraffic(psPort);
           long start = System.nanoTime();
           for (int i = 0; i < steps; i++) {
             step(session, training, data, ids, labels);
           }
           double seconds = (System.nanoTime() - start) / 1e9;
-          long[] ioAfter = processIo();
-          long bytes = (ioAfter[0] - ioBefore[0]) + (ioAfter[1] - ioBefore[1]);
+          long bytes = psTraffic(psPort) - before;
           write(ctx, "worker-" + ctx.taskIndex() + ".txt", steps + " " + seconds + " " + bytes);
           training.finish(session, Duration.ofMinutes(5));
           if (ctx.isChief()) {
@@ -233,21 +232,60 @@ public final class SparseTrainingBenchmark {
     }
   }
 
-  /** rchar and wchar of this process: every byte it read and wrote, sockets included. */
-  static long[] processIo() throws IOException {
-    long rchar = -1;
-    long wchar = -1;
-    for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
-      if (line.startsWith("rchar:")) {
-        rchar = Long.parseLong(line.substring(6).trim());
-      } else if (line.startsWith("wchar:")) {
-        wchar = Long.parseLong(line.substring(6).trim());
+  /** The port of the parameter server's gRPC server. */
+  static String psPort(NodeContext ctx) {
+    String address = ctx.clusterSpec().address("ps", 0);
+    return address.substring(address.lastIndexOf(':') + 1);
+  }
+
+  /**
+   * The bytes this process sent to and received from the parameter server so far: the sum of
+   * bytes_acked + bytes_received (the kernel's tcp_info, as {@code ss -ti} prints it) over its
+   * established TCP connections to the PS's port. Per process and per connection, so other
+   * programs' traffic on the loopback interface does not count.
+   */
+  static long psTraffic(String psPort) throws IOException, InterruptedException {
+    Process ss =
+        new ProcessBuilder("ss", "-tinpH", "state", "established", "dport", "=", ":" + psPort)
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!ss.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || ss.exitValue() != 0) {
+      ss.destroyForcibly();
+      throw new IOException("Cannot count the PS traffic: ss failed: " + out);
+    }
+    String me = "pid=" + ProcessHandle.current().pid() + ",";
+    long total = 0;
+    boolean mine = false;
+    int connections = 0;
+    for (String line : out.split("\n")) {
+      if (!line.startsWith(" ") && !line.startsWith("\t")) {
+        mine = line.contains(me);
+        continue;
+      }
+      if (mine) {
+        total += field(line, "bytes_acked:") + field(line, "bytes_received:");
+        connections++;
       }
     }
-    if (rchar < 0 || wchar < 0) {
-      throw new IOException("Cannot read rchar and wchar from /proc/self/io");
+    if (connections == 0) {
+      throw new IOException(
+          "Cannot count the PS traffic: no connection of this process to port " + psPort);
     }
-    return new long[] {rchar, wchar};
+    return total;
+  }
+
+  private static long field(String line, String name) {
+    int at = line.indexOf(name);
+    if (at < 0) {
+      return 0;
+    }
+    int end = at + name.length();
+    while (end < line.length() && Character.isDigit(line.charAt(end))) {
+      end++;
+    }
+    return Long.parseLong(line.substring(at + name.length(), end));
   }
 
   private static void writeReport(Path docs, String command, int steps, int batch, List<Run> runs)
@@ -297,11 +335,14 @@ public final class SparseTrainingBenchmark {
                 + " 0.1) on a weight vector of `hash buckets` floats plus a bias on the PS; batches"
                 + " of %d synthetic examples with %d hashed ids each (log-uniform values per field,"
                 + " planted weights). Each worker runs 10 warm-up steps, then %d timed ones."
-                + " steps/s = both workers' timed steps / the slower worker's time. Bytes: each"
-                + " worker process's `/proc/self/io` rchar + wchar over its timed steps (every byte"
-                + " it read or wrote, its gRPC sockets included; the workers make their data in"
-                + " memory), summed over both workers, per global step. This counts per process, so"
-                + " other programs on the machine do not disturb it, unlike `/proc/net/dev`'s `lo`."
+                + " steps/s = both workers' timed steps / the slower worker's time. Bytes: over its"
+                + " timed steps, each worker sums `bytes_acked + bytes_received` (the kernel's"
+                + " `tcp_info`, read with `ss -tinp`) of its own established TCP connections to the"
+                + " PS's gRPC port; both workers' sums / both workers' steps. Counting per process"
+                + " and connection keeps out other programs' loopback traffic (`/proc/net/dev`'s"
+                + " `lo` counts all of it) and the worker's gRPC calls to its own server (the"
+                + " feeds). (`/proc/self/io` does not work: gRPC's sendmsg/recvmsg are not counted"
+                + " in rchar/wchar.)"
                 + " Log loss: the chief's, on 10,240 held-out examples after both workers"
                 + " finished. Dense updates send the gradient of the whole vector every step"
                 + " (TensorFlow's C++ gradient of a gather is dense); sparse ones only the batch's"
