@@ -33,7 +33,7 @@ import org.tensorflow.types.TInt64;
  * parameter server, AdaGrad) on 1 PS + 2 workers, with dense updates (the gradient of the whole
  * weight vector every step) and sparse ones ({@link SparseLookup}), at several hash-bucket counts,
  * all in one run. Per run: global steps/s over the timed steps, bytes between the workers and the
- * PS per step (each worker's TCP connections to the PS's port, {@link #psTraffic}), and the log
+ * PS per step (the PS process's TCP traffic, {@link #traffic}), and the log
  * loss of the final model on held-out examples.
  *
  * <p>Usage: SparseTrainingBenchmark --docs docs/benchmarks.md [--buckets 18,20,22] [--steps 100]
@@ -115,16 +115,18 @@ public final class SparseTrainingBenchmark {
       cluster.shutdown();
     }
     double seconds = 0;
-    double bytes = 0;
     long totalSteps = 0;
+    double bytesPerStep = 0;
     for (int w = 0; w < 2; w++) {
       String[] r = Files.readString(out.resolve("worker-" + w + ".txt")).trim().split(" ");
       totalSteps += Long.parseLong(r[0]);
       seconds = Math.max(seconds, Double.parseDouble(r[1]));
-      bytes += Double.parseDouble(r[2]);
+      if (w == 0) {
+        bytesPerStep = Double.parseDouble(r[2]) / Long.parseLong(r[3]);
+      }
     }
     double loss = Double.parseDouble(Files.readString(out.resolve("loss.txt")).trim());
-    return new Run(log2, sparse, totalSteps / seconds, bytes / totalSteps, loss);
+    return new Run(log2, sparse, totalSteps / seconds, bytesPerStep, loss);
   }
 
   /** Each worker: 10 warm-up steps, then {@code steps} timed ones; the chief then evaluates. */
@@ -178,15 +180,22 @@ public final class SparseTrainingBenchmark {
           for (int i = 0; i < 10; i++) {
             step(session, training, data, ids, labels);
           }
-          String psPort = psPort(ctx);
-          long before = psTraffic(psPort);
+          // The chief counts the PS process's TCP traffic over its timed steps, per global step
+          // advanced meanwhile (both workers' steps).
+          long psPid = ctx.isChief() ? psPid(psPort(ctx)) : -1;
+          long bytesBefore = ctx.isChief() ? traffic(psPid) : 0;
+          long stepBefore = step(session, training, data, ids, labels);
           long start = System.nanoTime();
+          long stepAfter = stepBefore;
           for (int i = 0; i < steps; i++) {
-            step(session, training, data, ids, labels);
+            stepAfter = step(session, training, data, ids, labels);
           }
           double seconds = (System.nanoTime() - start) / 1e9;
-          long bytes = psTraffic(psPort) - before;
-          write(ctx, "worker-" + ctx.taskIndex() + ".txt", steps + " " + seconds + " " + bytes);
+          long bytes = ctx.isChief() ? traffic(psPid) - bytesBefore : 0;
+          write(
+              ctx,
+              "worker-" + ctx.taskIndex() + ".txt",
+              steps + " " + seconds + " " + bytes + " " + (stepAfter - stepBefore));
           training.finish(session, Duration.ofMinutes(5));
           if (ctx.isChief()) {
             SyntheticClicks heldOut = new SyntheticClicks(buckets, 1L);
@@ -214,7 +223,7 @@ public final class SparseTrainingBenchmark {
       }
     }
 
-    private void step(
+    private long step(
         Session session,
         ReplicatedTraining training,
         SyntheticClicks data,
@@ -223,7 +232,8 @@ public final class SparseTrainingBenchmark {
       SyntheticClicks.Batch b = data.next(batch);
       try (TInt64 idsValue = TInt64.tensorOf(StdArrays.ndCopyOf(b.ids()));
           TFloat32 labelValue = TFloat32.vectorOf(b.labels())) {
-        training.step(session, Map.<Operand<?>, Tensor>of(ids, idsValue, labels, labelValue));
+        return training.step(
+            session, Map.<Operand<?>, Tensor>of(ids, idsValue, labels, labelValue));
       }
     }
 
@@ -238,24 +248,26 @@ public final class SparseTrainingBenchmark {
     return address.substring(address.lastIndexOf(':') + 1);
   }
 
-  /**
-   * The bytes this process sent to and received from the parameter server so far: the sum of
-   * bytes_acked + bytes_received (the kernel's tcp_info, as {@code ss -ti} prints it) over its
-   * established TCP connections to the PS's port. Per process and per connection, so other
-   * programs' traffic on the loopback interface does not count.
-   */
-  static long psTraffic(String psPort) throws IOException, InterruptedException {
-    Process ss =
-        new ProcessBuilder("ss", "-tinpH", "state", "established", "dport", "=", ":" + psPort)
-            .redirectErrorStream(true)
-            .start();
-    String out =
-        new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    if (!ss.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || ss.exitValue() != 0) {
-      ss.destroyForcibly();
-      throw new IOException("Cannot count the PS traffic: ss failed: " + out);
+  /** The pid of the process listening on {@code port}: the PS's gRPC server. */
+  static long psPid(String port) throws IOException, InterruptedException {
+    String out = ss("-tlnpH", "sport", "=", ":" + port);
+    java.util.regex.Matcher pid = java.util.regex.Pattern.compile("pid=(\\d+)").matcher(out);
+    if (!pid.find()) {
+      throw new IOException("Cannot find the PS process listening on port " + port + ": " + out);
     }
-    String me = "pid=" + ProcessHandle.current().pid() + ",";
+    return Long.parseLong(pid.group(1));
+  }
+
+  /**
+   * The bytes process {@code pid} sent and received so far over its established TCP connections:
+   * the sum of bytes_acked + bytes_received (the kernel's tcp_info, as {@code ss -ti} prints it).
+   * Per process, so other programs' traffic on the loopback interface does not count; for the PS
+   * it is its gRPC traffic with the workers, in both directions (TensorFlow's receivers pull
+   * tensors, so the PS also opens connections to the workers), plus small heartbeats.
+   */
+  static long traffic(long pid) throws IOException, InterruptedException {
+    String out = ss("-tinpH", "state", "established");
+    String me = "pid=" + pid + ",";
     long total = 0;
     boolean mine = false;
     int connections = 0;
@@ -270,10 +282,22 @@ public final class SparseTrainingBenchmark {
       }
     }
     if (connections == 0) {
-      throw new IOException(
-          "Cannot count the PS traffic: no connection of this process to port " + psPort);
+      throw new IOException("Cannot count the PS traffic: process " + pid + " has no connection");
     }
     return total;
+  }
+
+  private static String ss(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("ss"));
+    command.addAll(List.of(args));
+    Process ss = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out =
+        new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!ss.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || ss.exitValue() != 0) {
+      ss.destroyForcibly();
+      throw new IOException("Cannot run " + command + ": " + out);
+    }
+    return out;
   }
 
   private static long field(String line, String name) {
@@ -335,14 +359,14 @@ public final class SparseTrainingBenchmark {
                 + " 0.1) on a weight vector of `hash buckets` floats plus a bias on the PS; batches"
                 + " of %d synthetic examples with %d hashed ids each (log-uniform values per field,"
                 + " planted weights). Each worker runs 10 warm-up steps, then %d timed ones."
-                + " steps/s = both workers' timed steps / the slower worker's time. Bytes: over its"
-                + " timed steps, each worker sums `bytes_acked + bytes_received` (the kernel's"
-                + " `tcp_info`, read with `ss -tinp`) of its own established TCP connections to the"
-                + " PS's gRPC port; both workers' sums / both workers' steps. Counting per process"
-                + " and connection keeps out other programs' loopback traffic (`/proc/net/dev`'s"
-                + " `lo` counts all of it) and the worker's gRPC calls to its own server (the"
-                + " feeds). (`/proc/self/io` does not work: gRPC's sendmsg/recvmsg are not counted"
-                + " in rchar/wchar.)"
+                + " steps/s = both workers' timed steps / the slower worker's time. Bytes: over the"
+                + " chief's timed steps, the change in `bytes_acked + bytes_received` (the kernel's"
+                + " `tcp_info`, read with `ss -tinp`) summed over the PS process's established TCP"
+                + " connections, divided by the global steps (both workers') made meanwhile."
+                + " Counting the PS process's own connections keeps out other programs' loopback"
+                + " traffic (`/proc/net/dev`'s `lo` counts all of it) and each worker's gRPC calls"
+                + " to its own server (its feeds). (`/proc/self/io` does not work: gRPC's"
+                + " sendmsg/recvmsg are not counted in rchar/wchar.)"
                 + " Log loss: the chief's, on 10,240 held-out examples after both workers"
                 + " finished. Dense updates send the gradient of the whole vector every step"
                 + " (TensorFlow's C++ gradient of a gather is dense); sparse ones only the batch's"

@@ -56,7 +56,16 @@ final class SparseUpdates {
             });
     List<Output<?>> targets = new ArrayList<>(variables);
     lookups.forEach(l -> targets.add(l.rows().asOutput()));
-    Output<?>[] gradients = graph.addGradients(loss.asOutput(), targets.toArray(new Output<?>[0]));
+    Output<?>[] gradients;
+    try {
+      gradients = graph.addGradients(loss.asOutput(), targets.toArray(new Output<?>[0]));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Cannot compute the gradients for sparse training: "
+              + e.getMessage()
+              + "; the loss must depend on every variable and on the rows of every lookup",
+          e);
+    }
     for (int i = 0; i < variables.size(); i++) {
       if (gradients[i] != null) {
         dense.add(gradAndVar(gradients[i], variables.get(i)));
