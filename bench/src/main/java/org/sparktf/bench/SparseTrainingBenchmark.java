@@ -33,8 +33,8 @@ import org.tensorflow.types.TInt64;
  * parameter server, AdaGrad) on 1 PS + 2 workers, with dense updates (the gradient of the whole
  * weight vector every step) and sparse ones ({@link SparseLookup}), at several hash-bucket counts,
  * all in one run. Per run: global steps/s over the timed steps, bytes between the workers and the
- * PS per step (the PS process's TCP traffic, {@link #traffic}), and the log
- * loss of the final model on held-out examples.
+ * PS per step (the PS process's TCP traffic, {@link #traffic}), and the log loss of the final model
+ * on held-out examples.
  *
  * <p>Usage: SparseTrainingBenchmark --docs docs/benchmarks.md [--buckets 18,20,22] [--steps 100]
  * [--batch 512]
@@ -261,9 +261,9 @@ public final class SparseTrainingBenchmark {
   /**
    * The bytes process {@code pid} sent and received so far over its established TCP connections:
    * the sum of bytes_acked + bytes_received (the kernel's tcp_info, as {@code ss -ti} prints it).
-   * Per process, so other programs' traffic on the loopback interface does not count; for the PS
-   * it is its gRPC traffic with the workers, in both directions (TensorFlow's receivers pull
-   * tensors, so the PS also opens connections to the workers), plus small heartbeats.
+   * Per process, so other programs' traffic on the loopback interface does not count; for the PS it
+   * is its gRPC traffic with the workers, in both directions (TensorFlow's receivers pull tensors,
+   * so the PS also opens connections to the workers), plus small heartbeats.
    */
   static long traffic(long pid) throws IOException, InterruptedException {
     String out = ss("-tinpH", "state", "established");
@@ -316,7 +316,7 @@ public final class SparseTrainingBenchmark {
       throws IOException {
     StringBuilder table =
         new StringBuilder(
-            "| hash buckets | updates | steps/s | bytes/step (both workers) | held-out log loss |\n"
+            "| hash buckets | updates | steps/s | PS bytes/step | held-out log loss |\n"
                 + "|---|---|---:|---:|---:|\n");
     for (Run r : runs) {
       table.append(
