@@ -353,15 +353,24 @@ public final class ClusterBenchmark {
             format(cluster),
             ps / loc,
             END);
+    replaceSection(docs, START, END, section);
+    System.out.println(section);
+  }
+
+  /**
+   * Replaces the section of {@code docs} from {@code start} to {@code end} (markers included) by
+   * {@code section}, which holds both markers; appends it when the file has none.
+   */
+  static void replaceSection(Path docs, String start, String end, String section)
+      throws IOException {
     String existing = Files.exists(docs) ? Files.readString(docs) : "# Benchmarks\n";
-    int from = existing.indexOf(START);
-    int to = existing.indexOf(END);
+    int from = existing.indexOf(start);
+    int to = existing.indexOf(end);
     String updated =
         from >= 0 && to > from
-            ? existing.substring(0, from) + section.strip() + existing.substring(to + END.length())
+            ? existing.substring(0, from) + section.strip() + existing.substring(to + end.length())
             : existing.stripTrailing() + "\n\n" + section.strip() + "\n";
     Files.writeString(docs, updated);
-    System.out.println(section);
   }
 
   private static final String START = "<!-- cluster-benchmark:start -->";
@@ -381,7 +390,8 @@ public final class ClusterBenchmark {
     return String.join(", ", parts);
   }
 
-  private static String arg(String[] args, String name, String fallback) {
+  /** The value after {@code name} in {@code args}, or {@code fallback}. */
+  static String arg(String[] args, String name, String fallback) {
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals(name)) {
         return args[i + 1];

@@ -126,12 +126,16 @@ public interface NodeContext {
    *     parsing)
    * @throws IllegalArgumentException when a count or time is negative
    */
-  void reportStep(
-      long globalStep, double loss, long examples, long computeNanos, long dataWaitNanos);
+  default void reportStep(
+      long globalStep, double loss, long examples, long computeNanos, long dataWaitNanos) {
+    // A context outside a cluster (a local session, a test double) has no driver to tell.
+  }
 
   /**
    * Tells the driver the global step training stops at (for example the loop's step limit), so the
    * driver can estimate the time left; 0 when not known.
    */
-  void reportTargetStep(long globalStep);
+  default void reportTargetStep(long globalStep) {
+    // A context outside a cluster has no driver to tell.
+  }
 }

@@ -8,12 +8,9 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparktf.core.internal.StepRateMeter;
-import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -46,6 +43,9 @@ import org.tensorflow.types.TInt64;
  *       fail after the sync timeout instead of hanging.
  * </ul>
  *
+ * <p>Tables read through {@link SparseLookup}s and handed to the factories that take a {@link
+ * SparseOptimizer} get sparse updates: only the looked-up rows' gradients cross the network.
+ *
  * <p>Build it after the model and before any other variable, so the optimizer trains exactly the
  * model's variables. It adds an int64 {@code global_step} variable on the first parameter server.
  *
@@ -54,8 +54,6 @@ import org.tensorflow.types.TInt64;
  * the other workers are still making.
  */
 public final class ReplicatedTraining {
-  private static final Pattern JOB = Pattern.compile("/job:([^/]+)");
-  private static final Pattern TASK = Pattern.compile("/task:(\\d+)");
   private static final Logger LOG = LoggerFactory.getLogger(ReplicatedTraining.class);
 
   private final NodeContext ctx;
@@ -89,6 +87,8 @@ public final class ReplicatedTraining {
       NodeContext ctx,
       Graph graph,
       Optimizer optimizer,
+      SparseOptimizer sparseOptimizer,
+      List<SparseLookup> lookups,
       Operand<?> loss,
       boolean synchronous,
       Duration syncTimeout) {
@@ -97,17 +97,31 @@ public final class ReplicatedTraining {
     this.synchronous = synchronous;
     this.syncTimeout = syncTimeout;
     this.loss = loss;
-    List<GradAndVar<?>> gradients = optimizer.computeGradients(loss);
     Ops tf = Ops.create(graph);
+    SparseUpdates sparse = null;
+    List<GradAndVar<?>> gradients;
+    if (lookups.isEmpty()) {
+      gradients = optimizer.computeGradients(loss);
+    } else {
+      sparse =
+          new SparseUpdates(
+              graph, tf.withDevice(ctx.localDevice()), sparseOptimizer, loss, lookups);
+      gradients = sparse.dense();
+    }
     this.globalStep =
         tf.withDevice(ctx.variableDevice(0)).withName("global_step").variable(tf.constant(0L));
     this.readStep = tf.withDevice(ctx.variableDevice(0)).identity(globalStep);
     if (synchronous) {
-      buildSynchronous(tf, optimizer, gradients);
+      buildSynchronous(tf, optimizer, gradients, sparse);
     } else {
-      Op apply = optimizer.applyGradients(gradients, "replicated_apply");
-      applyAndCount =
-          tf.withControlDependencies(List.of(apply)).assignAdd(globalStep, tf.constant(1L));
+      List<Op> applies = new ArrayList<>();
+      if (!gradients.isEmpty()) {
+        applies.add(optimizer.applyGradients(gradients, "replicated_apply"));
+      }
+      if (sparse != null) {
+        applies.addAll(sparse.apply(tf, sparse.tables()));
+      }
+      applyAndCount = tf.withControlDependencies(applies).assignAdd(globalStep, tf.constant(1L));
     }
     if (ctx.numPs() > 0 && ctx.numWorkers() > 1) {
       buildFinishQueue(tf);
@@ -117,7 +131,30 @@ public final class ReplicatedTraining {
   /** Workers apply their own gradients as they come. */
   public static ReplicatedTraining asynchronous(
       NodeContext ctx, Graph graph, Optimizer optimizer, Operand<?> loss) {
-    return new ReplicatedTraining(ctx, graph, optimizer, loss, false, Duration.ofMinutes(10));
+    return new ReplicatedTraining(
+        ctx, graph, optimizer, null, List.of(), loss, false, Duration.ofMinutes(10));
+  }
+
+  /**
+   * Workers apply their own gradients as they come; the tables of {@code lookups} get sparse
+   * updates (see {@link SparseLookup}), every other variable dense ones, both with {@code
+   * optimizer}.
+   */
+  public static ReplicatedTraining asynchronous(
+      NodeContext ctx,
+      Graph graph,
+      SparseOptimizer optimizer,
+      Operand<?> loss,
+      List<SparseLookup> lookups) {
+    return new ReplicatedTraining(
+        ctx,
+        graph,
+        optimizer.dense(graph),
+        optimizer,
+        List.copyOf(lookups),
+        loss,
+        false,
+        Duration.ofMinutes(10));
   }
 
   /**
@@ -127,7 +164,33 @@ public final class ReplicatedTraining {
    */
   public static ReplicatedTraining synchronous(
       NodeContext ctx, Graph graph, Optimizer optimizer, Operand<?> loss, Duration syncTimeout) {
-    return new ReplicatedTraining(ctx, graph, optimizer, loss, true, syncTimeout);
+    return new ReplicatedTraining(ctx, graph, optimizer, null, List.of(), loss, true, syncTimeout);
+  }
+
+  /**
+   * Every update averages one gradient from each worker; the tables of {@code lookups} get sparse
+   * updates (each worker's rows go to a queue on the table's parameter server, where the chief's
+   * update sums them by id and divides by the number of workers), every other variable dense ones,
+   * both with {@code optimizer}.
+   *
+   * @param syncTimeout how long a step waits for the other workers before failing
+   */
+  public static ReplicatedTraining synchronous(
+      NodeContext ctx,
+      Graph graph,
+      SparseOptimizer optimizer,
+      Operand<?> loss,
+      List<SparseLookup> lookups,
+      Duration syncTimeout) {
+    return new ReplicatedTraining(
+        ctx,
+        graph,
+        optimizer.dense(graph),
+        optimizer,
+        List.copyOf(lookups),
+        loss,
+        true,
+        syncTimeout);
   }
 
   /**
@@ -372,7 +435,8 @@ public final class ReplicatedTraining {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private void buildSynchronous(Ops tf, Optimizer optimizer, List<GradAndVar<?>> gradients) {
+  private void buildSynchronous(
+      Ops tf, Optimizer optimizer, List<GradAndVar<?>> gradients, SparseUpdates sparse) {
     Ops local = tf.withDevice(ctx.localDevice());
     localStep = local.withName("sparktf_local_step").placeholder(TInt64.class);
     int workers = ctx.numWorkers();
@@ -388,7 +452,7 @@ public final class ReplicatedTraining {
                 + gv.getVariable().dataType()
                 + "; only float32 variables are supported");
       }
-      Ops onVariable = tf.withDevice(deviceOf((GraphOperation) gv.getVariable().op()));
+      Ops onVariable = tf.withDevice(SparseLookup.deviceOf((GraphOperation) gv.getVariable().op()));
       ConditionalAccumulator accumulator =
           onVariable.train.conditionalAccumulator(
               TFloat32.class,
@@ -403,8 +467,16 @@ public final class ReplicatedTraining {
               accumulator.handle(), onVariable.constant(workers), TFloat32.class);
       averaged.add(new GradAndVar(mean.asOutput(), gv.getVariable()));
     }
-    Op apply = optimizer.applyGradients(averaged, "sync_replicas_apply");
-    chiefUpdate = tf.withControlDependencies(List.of(apply)).assignAdd(globalStep, tf.constant(1L));
+    List<Op> applies = new ArrayList<>();
+    if (!averaged.isEmpty()) {
+      applies.add(optimizer.applyGradients(averaged, "sync_replicas_apply"));
+    }
+    if (sparse != null) {
+      SparseUpdates.Synchronous sync = sparse.synchronous(tf, workers);
+      contribute.addAll(sync.contribute());
+      applies.addAll(sparse.apply(tf, sync.averaged()));
+    }
+    chiefUpdate = tf.withControlDependencies(applies).assignAdd(globalStep, tf.constant(1L));
     for (ConditionalAccumulator accumulator : accumulators) {
       chiefRelease.add(tf.train.accumulatorSetGlobalStep(accumulator.handle(), chiefUpdate));
     }
@@ -429,19 +501,5 @@ public final class ReplicatedTraining {
   private static boolean timedOut(RuntimeException e) {
     String message = String.valueOf(e.getMessage());
     return message.contains("Deadline Exceeded") || message.contains("Timed out");
-  }
-
-  private static DeviceSpec deviceOf(GraphOperation op) {
-    String device = op.device();
-    DeviceSpec.Builder spec = DeviceSpec.newBuilder();
-    Matcher job = JOB.matcher(device);
-    if (job.find()) {
-      spec.job(job.group(1));
-    }
-    Matcher task = TASK.matcher(device);
-    if (task.find()) {
-      spec.task(Integer.parseInt(task.group(1)));
-    }
-    return spec.build();
   }
 }

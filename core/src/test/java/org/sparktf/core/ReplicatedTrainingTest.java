@@ -103,6 +103,22 @@ class ReplicatedTrainingTest {
   }
 
   @Test
+  void synchronousSparseUpdatesAverageTheWorkersRowsAndConverge() throws Exception {
+    train(new SparseRegression(true, STEPS));
+    for (int worker = 0; worker < 2; worker++) {
+      String[] r = result(worker);
+      for (int row = 0; row < SparseRegression.ROWS; row++) {
+        assertThat(Float.parseFloat(r[row]))
+            .as("row %d", row)
+            .isCloseTo(SparseRegression.planted(row), Offset.offset(0.05f));
+      }
+      assertThat(Float.parseFloat(r[SparseRegression.ROWS])).isCloseTo(2f, Offset.offset(0.05f));
+      // One update per step, each averaging both workers' rows.
+      assertThat(Long.parseLong(r[SparseRegression.ROWS + 1])).isEqualTo(STEPS);
+    }
+  }
+
+  @Test
   void theChiefFinishesOnlyAfterTheOtherWorkersSoItsCheckpointHoldsAllTheirUpdates()
       throws Exception {
     train(new FinishingWorkers(STEPS, Duration.ofMinutes(2), false));

@@ -96,7 +96,9 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
         new Param<>(
             this,
             "optimizer",
-            "sgd, adam or adagrad. Default: \"sgd\".",
+            "sgd, adam or adagrad. Default: \"sgd\". With sgd and adagrad, tables read through"
+                + " ModelBuilder.lookup (Layers.embedding, Layers.wide) get sparse updates; with"
+                + " adam (no sparse apply op in TensorFlow) every variable is updated densely.",
             ParamValidators.inArray(new String[] {"sgd", "adam", "adagrad"}));
     learningRate =
         new FloatParam(

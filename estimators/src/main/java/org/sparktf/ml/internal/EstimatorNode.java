@@ -12,6 +12,8 @@ import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
 import org.sparktf.core.SavedModels;
+import org.sparktf.core.SparseLookup;
+import org.sparktf.core.SparseOptimizer;
 import org.sparktf.core.TFRecordBatches;
 import org.sparktf.ml.model.ModelBuilder;
 import org.sparktf.ml.model.ModelOutputs;
@@ -68,11 +70,7 @@ public final class EstimatorNode implements NodeFunction {
         throw new IllegalStateException(
             "Cannot train: the model function returned no loss for the training graph");
       }
-      ReplicatedTraining training =
-          config.syncReplicas()
-              ? ReplicatedTraining.synchronous(
-                  ctx, graph, optimizer(graph), outputs.loss(), config.nodeWaitTimeout())
-              : ReplicatedTraining.asynchronous(ctx, graph, optimizer(graph), outputs.loss());
+      ReplicatedTraining training = training(ctx, graph, builder, outputs);
       if (config.tensorboard()) {
         training.summaries(outputs.loss(), config.summarySteps());
       }
@@ -202,6 +200,38 @@ public final class EstimatorNode implements NodeFunction {
         config.inputRanks().get(input) == 1
             ? org.tensorflow.ndarray.Shape.of(-1)
             : org.tensorflow.ndarray.Shape.of(-1, -1));
+  }
+
+  /**
+   * Replicated training of the model; the tables it looked up get sparse updates, except with Adam,
+   * which has no sparse apply op in TensorFlow: then every variable is updated densely.
+   */
+  private ReplicatedTraining training(
+      NodeContext ctx, Graph graph, ModelBuilder builder, ModelOutputs outputs) {
+    List<SparseLookup> lookups = builder.sparseLookups();
+    SparseOptimizer sparse = sparseOptimizer();
+    if (lookups.isEmpty() || sparse == null) {
+      return config.syncReplicas()
+          ? ReplicatedTraining.synchronous(
+              ctx, graph, optimizer(graph), outputs.loss(), config.nodeWaitTimeout())
+          : ReplicatedTraining.asynchronous(ctx, graph, optimizer(graph), outputs.loss());
+    }
+    return config.syncReplicas()
+        ? ReplicatedTraining.synchronous(
+            ctx, graph, sparse, outputs.loss(), lookups, config.nodeWaitTimeout())
+        : ReplicatedTraining.asynchronous(ctx, graph, sparse, outputs.loss(), lookups);
+  }
+
+  /** The sparse form of the configured optimizer; null for Adam, which has none. */
+  private SparseOptimizer sparseOptimizer() {
+    switch (config.optimizer()) {
+      case "adam":
+        return null;
+      case "adagrad":
+        return SparseOptimizer.adaGrad(config.learningRate(), AdaGrad.INITIAL_ACCUMULATOR_DEFAULT);
+      default:
+        return SparseOptimizer.sgd(config.learningRate());
+    }
   }
 
   private Optimizer optimizer(Graph graph) {

@@ -37,12 +37,27 @@ public final class Layers {
     return maxPool(model, x, size, stride, "SAME");
   }
 
-  /** Rows of a [vocabulary, dimension] embedding table for int64 ids. */
+  /**
+   * Rows of a [vocabulary, dimension] embedding table for int64 ids of any shape: {@code ids.shape
+   * + [dimension]}. Training updates only the looked-up rows ({@link ModelBuilder#lookup}).
+   */
   public static Operand<TFloat32> embedding(
       ModelBuilder model, String name, Operand<TInt64> ids, int vocabulary, int dimension) {
-    Ops tf = model.tf();
     var table = model.normalVariable(name + "_embeddings", Shape.of(vocabulary, dimension), 0.05f);
-    return tf.gather(table, ids, tf.constant(0));
+    return model.lookup(table, ids);
+  }
+
+  /**
+   * A linear ("wide") layer over ids: one weight per id of {@code [0, vocabulary)}, starting at 0,
+   * summed over the last dimension of {@code ids} ([batch, ids per example] gives [batch]). With
+   * ids from hashed categorical features it is a logistic regression's logit (add a bias). Training
+   * updates only the looked-up weights ({@link ModelBuilder#lookup}).
+   */
+  public static Operand<TFloat32> wide(
+      ModelBuilder model, String name, Operand<TInt64> ids, long vocabulary) {
+    Ops tf = model.tf();
+    var weights = model.constantVariable(name + "_weights", Shape.of(vocabulary), 0f);
+    return tf.reduceSum(model.lookup(weights, ids), tf.constant(-1));
   }
 
   /**

@@ -1,8 +1,11 @@
 package org.sparktf.ml.model;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import org.sparktf.core.SparseLookup;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -26,6 +29,7 @@ public final class ModelBuilder {
   private final boolean training;
   private final long seed;
   private int variables;
+  private final List<SparseLookup> lookups = new ArrayList<>();
 
   /** Used by the estimator, which decides where variables go; model functions receive one. */
   public ModelBuilder(
@@ -123,6 +127,24 @@ public final class ModelBuilder {
   /** A variable of {@code shape} filled with {@code value}. */
   public Variable<TFloat32> constantVariable(String name, Shape shape, float value) {
     return variable(name, ops -> ops.fill(ops.constant(shape.asArray()), ops.constant(value)));
+  }
+
+  /**
+   * The rows of {@code table} for {@code ids}, gathered where the table lives. In the training
+   * graph the lookup is recorded so that the estimator updates only the looked-up rows (see {@link
+   * SparseLookup}); read a table only through this method.
+   */
+  public Operand<TFloat32> lookup(Variable<TFloat32> table, Operand<TInt64> ids) {
+    SparseLookup lookup = SparseLookup.gather(root, table, ids);
+    if (training) {
+      lookups.add(lookup);
+    }
+    return lookup.rows();
+  }
+
+  /** The lookups of the training graph, for the estimator's sparse updates. */
+  public List<SparseLookup> sparseLookups() {
+    return List.copyOf(lookups);
   }
 
   private void requireLabel() {

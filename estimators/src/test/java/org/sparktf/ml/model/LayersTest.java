@@ -47,6 +47,36 @@ class LayersTest {
   }
 
   @Test
+  void embeddingAndWideLookupsAreRecordedForSparseUpdatesOnlyInTheTrainingGraph() {
+    for (boolean training : new boolean[] {true, false}) {
+      try (Graph graph = new Graph()) {
+        Ops tf = Ops.create(graph);
+        ModelBuilder model = builder(tf, Map.of(), training);
+        var ids = tf.constant(new long[][] {{1, 4, 1}, {0, 2, 2}});
+        var embedded = Layers.embedding(model, "words", ids, 5, 6);
+        var wide = Layers.wide(model, "linear", ids, 8);
+        if (training) {
+          assertThat(model.sparseLookups())
+              .extracting(lookup -> lookup.table().op().name())
+              .containsExactly("words_embeddings", "linear_weights");
+        } else {
+          assertThat(model.sparseLookups()).isEmpty();
+        }
+        try (Session session = new Session(graph)) {
+          session.initialize();
+          try (var result = session.runner().fetch(embedded).fetch(wide).run()) {
+            assertThat(result.get(0).shape()).isEqualTo(Shape.of(2, 3, 6));
+            // The wide layer's weights start at 0: one logit per example, summed over its ids.
+            TFloat32 logits = (TFloat32) result.get(1);
+            assertThat(logits.shape()).isEqualTo(Shape.of(2));
+            assertThat(logits.getFloat(0)).isEqualTo(0f);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void sigmoidCrossEntropyMatchesItsDefinition() {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparktf.core.SparseLookup;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
@@ -29,6 +30,9 @@ final class ClickModel {
   final Variable<TFloat32> bias;
   final Operand<TFloat32> logits;
 
+  /** The weights' lookup, for sparse updates ({@link org.sparktf.core.ReplicatedTraining}). */
+  final SparseLookup lookup;
+
   /**
    * @param onWeights where the weight vector lives; the lookup runs there too, so only ids and the
    *     looked-up weights cross the network, never the whole vector
@@ -44,8 +48,8 @@ final class ClickModel {
             .variable(onWeights.zeros(onWeights.constant(new long[] {size}), TFloat32.class));
     bias = onBias.withName(BIAS).variable(onBias.constant(0f));
     Operand<TInt64> ids = CriteoFeatures.ids(local, columns, hashBuckets);
-    Operand<TFloat32> looked = onWeights.gather(weights, ids, onWeights.constant(0));
-    logits = local.math.add(local.reduceSum(looked, local.constant(1)), bias);
+    lookup = SparseLookup.gather(onWeights, weights, ids);
+    logits = local.math.add(local.reduceSum(lookup.rows(), local.constant(1)), bias);
   }
 
   /** The columns of a batch of serialized Examples written by {@link CriteoEtl}, label included. */

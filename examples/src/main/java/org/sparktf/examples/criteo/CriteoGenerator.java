@@ -12,11 +12,14 @@ import org.apache.spark.sql.SparkSession;
  * {@link CriteoFormat}), labelled by a planted logistic model ({@link PlantedModel}) whose seed
  * {@link CriteoEvaluation} takes to compute the best achievable log loss.
  *
- * <p>Usage: {@code CriteoGenerator --output DIR [--rows 1000000] [--files 8] [--seed 42]}
+ * <p>Usage: {@code CriteoGenerator --output DIR [--rows 1000000] [--files 8] [--seed 42] [--planted
+ * simple|realistic]}: {@code realistic} labels with {@link PlantedModel#realistic} (click rate
+ * about 3-4%, part of the signal in interactions the linear model does not represent).
  */
 public final class CriteoGenerator {
   static final String USAGE =
-      "CriteoGenerator --output DIR [--rows 1000000] [--files 8] [--seed 42]";
+      "CriteoGenerator --output DIR [--rows 1000000] [--files 8] [--seed 42]"
+          + " [--planted simple|realistic]";
 
   private CriteoGenerator() {}
 
@@ -32,17 +35,29 @@ public final class CriteoGenerator {
     }
   }
 
+  /** The --planted option: whether the realistic planted model labels the rows. */
+  static boolean realistic(JobArgs options, String usage) {
+    String planted = options.string("planted", "simple");
+    if (!planted.equals("simple") && !planted.equals("realistic")) {
+      throw new IllegalArgumentException(
+          "Invalid --planted: " + planted + "; use simple or realistic; usage: " + usage);
+    }
+    return planted.equals("realistic");
+  }
+
   /** Generates the files; returns the number of rows written. */
   static long run(SparkSession spark, String... args) {
-    JobArgs options = new JobArgs(USAGE, Set.of("output", "rows", "files", "seed"), args);
+    JobArgs options =
+        new JobArgs(USAGE, Set.of("output", "rows", "files", "seed", "planted"), args);
     String output = options.required("output");
     long rows = options.longValue("rows", 1_000_000, 1);
     int files = options.intValue("files", 8, 1);
     long seed = options.longValue("seed", 42, Long.MIN_VALUE);
+    boolean realistic = realistic(options, USAGE);
     long start = System.nanoTime();
     MapPartitionsFunction<Long, String> lines =
         ids -> {
-          SyntheticCriteo data = new SyntheticCriteo(seed);
+          SyntheticCriteo data = new SyntheticCriteo(seed, new PlantedModel(seed, realistic));
           return new Iterator<String>() {
             @Override
             public boolean hasNext() {

@@ -21,6 +21,7 @@ import org.sparktf.core.BatchSource.Batch;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
+import org.sparktf.core.SparseOptimizer;
 import org.sparktf.core.SummaryWriter;
 import org.sparktf.core.TFRecordBatches;
 import org.sparktf.core.TrainingLoop;
@@ -30,7 +31,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
-import org.tensorflow.framework.optimizers.AdaGrad;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -41,9 +41,10 @@ import org.tensorflow.types.TString;
 /**
  * What every node of the Criteo training cluster runs (InputMode.TENSORFLOW): each worker reads its
  * share of the training chunks for a number of epochs and trains the {@link ClickModel}
- * asynchronously with AdaGrad; the chief also measures the validation log loss at regular global
- * steps (the reference's evaluation curve), waits for the other workers, checkpoints and exports a
- * SavedModel under {@code <modelDir>/export/<step>}.
+ * asynchronously with AdaGrad (sparse updates of the weight vector unless the settings say dense);
+ * the chief also measures the validation log loss at regular global steps (the reference's
+ * evaluation curve), waits for the other workers, checkpoints and exports a SavedModel under {@code
+ * <modelDir>/export/<step>}.
  */
 final class CriteoNode implements NodeFunction {
   private static final long serialVersionUID = 1L;
@@ -62,7 +63,8 @@ final class CriteoNode implements NodeFunction {
       long hashBuckets,
       long evalEvery,
       int evalRecords,
-      long checkpointEvery)
+      long checkpointEvery,
+      boolean sparse)
       implements Serializable {}
 
   private final Settings settings;
@@ -104,12 +106,15 @@ final class CriteoNode implements NodeFunction {
       // of each file then moves the weights as little as its few rows deserve.
       Operand<TFloat32> meanLoss =
           local.math.div(sumLoss, local.constant((float) settings.batchSize()));
+      SparseOptimizer adaGrad =
+          SparseOptimizer.adaGrad(settings.learningRate(), settings.initialAccumulator());
+      // Sparse: each step sends the batch's ids and their weights' gradients to the PS; dense:
+      // the gradient of the whole weight vector (TensorFlow's C++ gradient of a gather is dense).
       ReplicatedTraining training =
-          ReplicatedTraining.asynchronous(
-              ctx,
-              graph,
-              new AdaGrad(graph, settings.learningRate(), settings.initialAccumulator()),
-              meanLoss);
+          settings.sparse()
+              ? ReplicatedTraining.asynchronous(
+                  ctx, graph, adaGrad, meanLoss, List.of(model.lookup))
+              : ReplicatedTraining.asynchronous(ctx, graph, adaGrad.dense(graph), meanLoss);
       List<String> files = new ArrayList<>(TFRecordBatches.shard(ctx, settings.trainDir()));
       TrainingLoop.Builder loop =
           TrainingLoop.builder(ctx, training)

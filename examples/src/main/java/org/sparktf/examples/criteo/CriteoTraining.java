@@ -25,15 +25,17 @@ import org.sparktf.examples.reporting.TrainingPlots;
  *
  * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size
  * 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576] [--eval-every
- * 200] [--eval-records 100000] [--checkpoint-every 1000]}, where DIR holds the ETL's {@code
- * training} and {@code validation}.
+ * 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]}, where DIR holds
+ * the ETL's {@code training} and {@code validation}. {@code --updates sparse} (the default) sends
+ * each step only the looked-up weights' gradients to the parameter server; {@code dense} sends the
+ * gradient of the whole weight vector, {@code --hash-buckets} floats a step.
  */
 public final class CriteoTraining {
   static final String USAGE =
       "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size 512]"
           + " [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576]"
           + " [--eval-every 200]"
-          + " [--eval-records 100000] [--checkpoint-every 1000]";
+          + " [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]";
 
   private CriteoTraining() {}
 
@@ -81,11 +83,17 @@ public final class CriteoTraining {
                 "hash-buckets",
                 "eval-every",
                 "eval-records",
-                "checkpoint-every"),
+                "checkpoint-every",
+                "updates"),
             args);
     String data = options.required("data");
     String modelDir = options.required("model");
     int workers = options.intValue("workers", 2, 1);
+    String updates = options.string("updates", "sparse");
+    if (!updates.equals("sparse") && !updates.equals("dense")) {
+      throw new IllegalArgumentException(
+          "Invalid --updates: " + updates + "; use sparse or dense; usage: " + USAGE);
+    }
     CriteoNode.Settings settings =
         new CriteoNode.Settings(
             new Path(data, "training").toString(),
@@ -97,7 +105,8 @@ public final class CriteoTraining {
             options.longValue("hash-buckets", 1 << 20, 1),
             options.longValue("eval-every", 200, 1),
             options.intValue("eval-records", 100_000, 1),
-            options.longValue("checkpoint-every", 1000, 1));
+            options.longValue("checkpoint-every", 1000, 1),
+            updates.equals("sparse"));
     long start = System.nanoTime();
     try (TFCluster cluster =
         TFCluster.builder(spark)

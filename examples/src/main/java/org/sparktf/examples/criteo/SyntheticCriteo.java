@@ -32,8 +32,13 @@ final class SyntheticCriteo {
   private final PlantedModel model;
 
   SyntheticCriteo(long seed) {
+    this(seed, new PlantedModel(seed));
+  }
+
+  /** Rows of {@code seed} labelled by {@code model}. */
+  SyntheticCriteo(long seed, PlantedModel model) {
     this.seed = seed;
-    this.model = new PlantedModel(seed);
+    this.model = model;
   }
 
   PlantedModel model() {

@@ -2,6 +2,7 @@ package org.sparktf.examples.criteo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
@@ -94,5 +95,50 @@ class CriteoFormatTest {
     changed[1 + CriteoFormat.NUMERIC + 8] = "0badf00d"; // C9 does
     assertThat(model.probability(changed)).isNotEqualTo(p);
     assertThat(new PlantedModel(3).probability(row)).isEqualTo(p);
+  }
+
+  @Test
+  void realisticPlantedModelClicksAboutThreeToFourPercentOfRows() {
+    SyntheticCriteo realistic = new SyntheticCriteo(7, PlantedModel.realistic(7));
+    SyntheticCriteo simple = new SyntheticCriteo(7);
+    int rows = 20_000;
+    long realisticClicks = 0;
+    long simpleClicks = 0;
+    for (int i = 0; i < rows; i++) {
+      realisticClicks += (Long) realistic.row(i)[0];
+      simpleClicks += (Long) simple.row(i)[0];
+    }
+    assertThat(realisticClicks / (double) rows).isBetween(0.025, 0.05);
+    assertThat(simpleClicks / (double) rows).isGreaterThan(0.15);
+  }
+
+  @Test
+  void realisticPlantedModelHasInteractionsTheFeaturesDoNotCross() {
+    PlantedModel model = PlantedModel.realistic(3);
+    Object[] row = new SyntheticCriteo(3, model).row(5);
+    double p = model.probability(row);
+    // C6 and C14 each carry a linear weight and, together, an interaction: changing C6 alone
+    // changes p by its own weight times a factor that depends on C14.
+    Object[] otherC6 = row.clone();
+    otherC6[1 + CriteoFormat.NUMERIC + 5] = "0badf00d";
+    Object[] otherC14 = row.clone();
+    otherC14[1 + CriteoFormat.NUMERIC + 13] = "0badf00d";
+    Object[] both = otherC14.clone();
+    both[1 + CriteoFormat.NUMERIC + 5] = "0badf00d";
+    double logit = logit(p);
+    double additive =
+        logit(model.probability(otherC6)) + logit(model.probability(otherC14)) - logit;
+    assertThat(Math.abs(logit(model.probability(both)) - additive)).isGreaterThan(1e-6);
+    // Without interactions (the simple model) the same changes add up on the logit scale.
+    PlantedModel simple = new PlantedModel(3);
+    double simpleAdditive =
+        logit(simple.probability(otherC6))
+            + logit(simple.probability(otherC14))
+            - logit(simple.probability(row));
+    assertThat(logit(simple.probability(both))).isCloseTo(simpleAdditive, within(1e-9));
+  }
+
+  private static double logit(double p) {
+    return Math.log(p / (1 - p));
   }
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bench/sparse.sh [ARGS...]: Criteo-shaped training with dense vs sparse updates at several hash
+# bucket counts (org.sparktf.bench.SparseTrainingBenchmark), 1 PS + 2 workers, all in one run;
+# writes its section of docs/benchmarks.md. Builds offline without installing: the SparkTF
+# modules' target/classes plus the third-party class path. ARGS: --buckets 18,20,22 (log2 sizes)
+# --steps 100 (timed steps per worker) --batch 512 --docs FILE.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+CP_FILE=target/sparse-classpath.txt
+mvn -B -o -q -pl bench -am compile dependency:build-classpath -Dsparktf.assembly.skip=true \
+  -DincludeScope=compile -DexcludeGroupIds=org.sparktf -Dmdep.outputFile=$CP_FILE
+THIRD_PARTY=$(cat "bench/$CP_FILE")
+CP="$REPO/datasources/target/classes:$REPO/core/target/classes:$REPO/estimators/target/classes"
+CP="$CP:$REPO/bench/target/classes:$THIRD_PARTY"
+OPENS=$(sed -n 's:.*<spark.java17.opens>\(.*\)</spark.java17.opens>.*:\1:p' pom.xml)
+[[ -n $OPENS ]] || { echo "Cannot benchmark: no <spark.java17.opens> in pom.xml" >&2; exit 1; }
+# shellcheck disable=SC2086 # the pom's options are space-separated words
+# The caller's options come first: the benchmark takes the first of each.
+exec timeout 3600 java -Xmx4g $OPENS -cp "$CP" org.sparktf.bench.SparseTrainingBenchmark "$@" \
+  --work "$REPO/bench/target/bench-work" --docs "$REPO/docs/benchmarks.md"

@@ -1,0 +1,196 @@
+package org.sparktf.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Unique;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.io.FifoQueue;
+import org.tensorflow.op.io.QueueDequeue;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The gradients of {@link ReplicatedTraining}: dense for ordinary variables, and for each table of
+ * the {@link SparseLookup}s, the gradient with respect to its looked-up rows (never the gradient of
+ * the gather, which TensorFlow's C++ gradient makes a dense tensor of the table's size), as (unique
+ * ids, summed rows) pairs built on the worker.
+ */
+final class SparseUpdates {
+  private final SparseOptimizer optimizer;
+  private final List<GradAndVar<?>> dense = new ArrayList<>();
+  private final List<Table> tables = new ArrayList<>();
+
+  /** One table's gradient: its unique ids and, for each, the sum of the rows' gradients. */
+  record Table(Variable<TFloat32> variable, Operand<TInt64> ids, Operand<TFloat32> gradient) {}
+
+  SparseUpdates(
+      Graph graph,
+      Ops local,
+      SparseOptimizer optimizer,
+      Operand<?> loss,
+      List<SparseLookup> lookups) {
+    this.optimizer = optimizer;
+    Map<String, List<SparseLookup>> byTable = new LinkedHashMap<>();
+    for (SparseLookup lookup : lookups) {
+      byTable.computeIfAbsent(lookup.table().op().name(), t -> new ArrayList<>()).add(lookup);
+    }
+    List<Output<?>> variables = new ArrayList<>();
+    graph
+        .operations()
+        .forEachRemaining(
+            op -> {
+              if (isVariable(op) && !byTable.containsKey(op.name())) {
+                variables.add(op.output(0));
+              }
+            });
+    List<Output<?>> targets = new ArrayList<>(variables);
+    lookups.forEach(l -> targets.add(l.rows().asOutput()));
+    Output<?>[] gradients;
+    try {
+      gradients = graph.addGradients(loss.asOutput(), targets.toArray(new Output<?>[0]));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Cannot compute the gradients for sparse training: "
+              + e.getMessage()
+              + "; the loss must depend on every variable and on the rows of every lookup",
+          e);
+    }
+    for (int i = 0; i < variables.size(); i++) {
+      if (gradients[i] != null) {
+        dense.add(gradAndVar(gradients[i], variables.get(i)));
+      }
+    }
+    Map<SparseLookup, Output<?>> rowGradients = new LinkedHashMap<>();
+    for (int i = 0; i < lookups.size(); i++) {
+      Output<?> gradient = gradients[variables.size() + i];
+      if (gradient == null) {
+        throw new IllegalArgumentException(
+            "Invalid sparse lookup of "
+                + lookups.get(i).table().op().name()
+                + ": the loss does not depend on its rows");
+      }
+      rowGradients.put(lookups.get(i), gradient);
+    }
+    for (List<SparseLookup> group : byTable.values()) {
+      Variable<TFloat32> table = group.get(0).table();
+      List<Operand<TInt64>> ids = new ArrayList<>();
+      List<Operand<TFloat32>> rows = new ArrayList<>();
+      for (SparseLookup lookup : group) {
+        ids.add(local.reshape(lookup.ids(), local.constant(new long[] {-1})));
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> g = (Operand<TFloat32>) rowGradients.get(lookup);
+        rows.add(local.reshape(g, rowShape(local, table)));
+      }
+      Operand<TInt64> allIds = ids.size() == 1 ? ids.get(0) : local.concat(ids, local.constant(0));
+      Operand<TFloat32> allRows =
+          rows.size() == 1 ? rows.get(0) : local.concat(rows, local.constant(0));
+      Table summed = sumDuplicates(local, table, allIds, allRows);
+      tables.add(summed);
+    }
+  }
+
+  /** The gradients of the variables that are no table, for the dense optimizer. */
+  List<GradAndVar<?>> dense() {
+    return dense;
+  }
+
+  /** The tables' gradients, duplicates summed. */
+  List<Table> tables() {
+    return tables;
+  }
+
+  /** Applies each table's gradient on the table's device. */
+  List<Op> apply(Ops tf, List<Table> gradients) {
+    List<Op> applies = new ArrayList<>();
+    for (Table t : gradients) {
+      Ops onTable = tf.withDevice(SparseLookup.deviceOf((GraphOperation) t.variable().op()));
+      applies.add(optimizer.apply(onTable, t.variable(), t.ids(), t.gradient()));
+    }
+    return applies;
+  }
+
+  /**
+   * Synchronous training: every worker enqueues its tables' gradients into a queue per table on the
+   * table's device; the chief's update dequeues one from each of the {@code workers}, sums them by
+   * id there and divides by {@code workers}, the average that the dense accumulators take.
+   */
+  Synchronous synchronous(Ops tf, int workers) {
+    List<Op> contribute = new ArrayList<>();
+    List<Table> averaged = new ArrayList<>();
+    for (int i = 0; i < tables.size(); i++) {
+      Table t = tables.get(i);
+      Ops onTable = tf.withDevice(SparseLookup.deviceOf((GraphOperation) t.variable().op()));
+      FifoQueue queue =
+          onTable.io.fifoQueue(
+              List.of(TInt64.class, TFloat32.class),
+              FifoQueue.sharedName("sparktf_sparse_gradients_" + i));
+      contribute.add(onTable.io.queueEnqueue(queue, List.of(t.ids(), t.gradient())));
+      List<Operand<TInt64>> ids = new ArrayList<>();
+      List<Operand<TFloat32>> rows = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        QueueDequeue one = onTable.io.queueDequeue(queue, List.of(TInt64.class, TFloat32.class));
+        @SuppressWarnings("unchecked")
+        Operand<TInt64> wIds = (Operand<TInt64>) one.components().get(0);
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> wRows = (Operand<TFloat32>) one.components().get(1);
+        ids.add(wIds);
+        rows.add(wRows);
+      }
+      Table sum =
+          sumDuplicates(
+              onTable,
+              t.variable(),
+              onTable.concat(ids, onTable.constant(0)),
+              onTable.concat(rows, onTable.constant(0)));
+      averaged.add(
+          new Table(
+              t.variable(),
+              sum.ids(),
+              onTable.math.div(sum.gradient(), onTable.constant((float) workers))));
+    }
+    return new Synchronous(contribute, averaged);
+  }
+
+  /** What a synchronous step adds: the workers' enqueues and the chief's averaged gradients. */
+  record Synchronous(List<Op> contribute, List<Table> averaged) {}
+
+  /**
+   * Unique ids and the sum of the rows of each: TensorFlow's sparse apply ops apply a repeated id
+   * once per occurrence, which for AdaGrad and FTRL is not the dense update.
+   */
+  private static Table sumDuplicates(
+      Ops tf, Variable<TFloat32> table, Operand<TInt64> ids, Operand<TFloat32> rows) {
+    Unique<TInt64, TInt32> unique = tf.unique(ids, tf.constant(new int[] {0}), TInt32.class);
+    Operand<TFloat32> summed =
+        tf.math.unsortedSegmentSum(rows, unique.idx(), tf.size(unique.y(), TInt32.class));
+    return new Table(table, unique.y(), summed);
+  }
+
+  /** [-1, table.shape[1:]...]: a row per id. */
+  private static Operand<TInt64> rowShape(Ops tf, Variable<TFloat32> table) {
+    long[] dims = table.shape().asArray();
+    long[] shape = dims.clone();
+    shape[0] = -1;
+    return tf.constant(shape);
+  }
+
+  private static boolean isVariable(Operation op) {
+    return op.type().equals("VariableV2") || op.type().equals("Variable");
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static GradAndVar<?> gradAndVar(Output<?> gradient, Output<?> variable) {
+    return new GradAndVar(gradient, variable);
+  }
+}
