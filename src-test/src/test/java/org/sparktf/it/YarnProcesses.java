@@ -3,7 +3,6 @@ package org.sparktf.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +13,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.sparktf.core.Leaks;
 
 /**
  * What an application's containers leave on the NodeManagers: TensorFlow node processes (found by
@@ -42,7 +42,7 @@ final class YarnProcesses {
   static List<String> nodeProcesses(String prefix) {
     return ProcessHandle.allProcesses()
         .filter(ProcessHandle::isAlive)
-        .filter(p -> commandLine(p).contains(NODE_MAIN))
+        .filter(p -> Leaks.arguments(p).contains(NODE_MAIN))
         .filter(p -> workingDir(p).contains("_" + prefix))
         .map(p -> "process " + p.pid() + " in " + workingDir(p))
         .collect(Collectors.toList());
@@ -90,16 +90,6 @@ final class YarnProcesses {
       nodeDirs(hadoop).forEach(p -> left.add("directory " + p));
     }
     return left;
-  }
-
-  private static String commandLine(ProcessHandle process) {
-    try {
-      byte[] cmdline =
-          Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
-      return new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' ');
-    } catch (IOException e) {
-      return process.info().commandLine().orElse("");
-    }
   }
 
   private static String workingDir(ProcessHandle process) {
