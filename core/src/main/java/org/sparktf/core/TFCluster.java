@@ -74,6 +74,13 @@ public final class TFCluster implements AutoCloseable {
   /** The Spark conf key of the default {@link Builder#nodeLivenessTimeout}. */
   public static final String LIVENESS_TIMEOUT_KEY = "spark.sparktf.nodeLivenessTimeout";
 
+  /**
+   * The Spark conf key that sets {@link Builder#maxRestarts} where the code does not, so that a
+   * production submission can let a job survive the loss of an executor without a code change:
+   * {@code spark-submit --conf spark.sparktf.maxRestarts=2}.
+   */
+  public static final String MAX_RESTARTS_KEY = "spark.sparktf.maxRestarts";
+
   private final SparkSession spark;
   private final Builder options;
   private final ClusterLayout layout;
@@ -384,7 +391,7 @@ public final class TFCluster implements AutoCloseable {
   }
 
   private synchronized boolean restartsLeft() {
-    return restarts < options.maxRestarts;
+    return restarts < options.restartLimit;
   }
 
   private static void awaitVerdict(ClusterGeneration generation) {
@@ -654,7 +661,7 @@ public final class TFCluster implements AutoCloseable {
    */
   private synchronized boolean restartAfterNodeLoss() {
     ClusterGeneration failed = generation;
-    if (!failed.coordinator.failedByNodeLoss() || restarts >= options.maxRestarts) {
+    if (!failed.coordinator.failedByNodeLoss() || restarts >= options.restartLimit) {
       return false;
     }
     restarts++;
@@ -663,7 +670,7 @@ public final class TFCluster implements AutoCloseable {
         "Restarting TensorFlow cluster {} (restart {} of {}) after: {}",
         failed.id,
         restarts,
-        options.maxRestarts,
+        options.restartLimit,
         cause);
     Set<String> replaced = replaceSilentExecutors(failed);
     failed.release();
@@ -795,7 +802,8 @@ public final class TFCluster implements AutoCloseable {
     private Duration shutdownTimeout = Duration.ofDays(3);
     private Duration nodeLivenessTimeout;
     List<String> nodeJavaOptions = List.of("-Xmx1g");
-    private int maxRestarts;
+    private int maxRestarts = -1; // -1: not set here, the Spark conf decides
+    int restartLimit; // what run() resolved
     private PortRange portRange;
     private Duration progressInterval;
 
@@ -859,7 +867,8 @@ public final class TFCluster implements AutoCloseable {
      * the interrupted epoch again; the last one when the loss comes during shutdown) or {@link
      * TFCluster#inference} (which runs again). The node functions should resume from the latest
      * checkpoint, as {@link ReplicatedTraining#begin} does. A node function that throws is never
-     * restarted: it would throw again. Default: 0.
+     * restarted: it would throw again. Default: the Spark conf key {@value
+     * TFCluster#MAX_RESTARTS_KEY}, else 0.
      */
     public Builder maxRestarts(int maxRestarts) {
       if (maxRestarts < 0) {
@@ -945,6 +954,24 @@ public final class TFCluster implements AutoCloseable {
       return Duration.ofMillis(millis);
     }
 
+    /** The restart limit: set on the builder, else from the Spark conf, else 0. */
+    int restartLimit(SparkConf conf) {
+      if (maxRestarts >= 0) {
+        return maxRestarts;
+      }
+      String value = conf.get(MAX_RESTARTS_KEY, "0").trim();
+      try {
+        int limit = Integer.parseInt(value);
+        if (limit >= 0) {
+          return limit;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          "Invalid " + MAX_RESTARTS_KEY + ": '" + value + "'; it must be an integer >= 0");
+    }
+
     /** JVM options of the node processes. Default: -Xmx1g. */
     public Builder nodeJavaOptions(String... options) {
       this.nodeJavaOptions = List.of(options);
@@ -970,6 +997,7 @@ public final class TFCluster implements AutoCloseable {
       String clusterId = UUID.randomUUID().toString().substring(0, 8);
       livenessTimeout(spark.sparkContext());
       progressInterval(spark.sparkContext());
+      restartLimit = restartLimit(spark.sparkContext().getConf());
       ClusterGeneration generation =
           ClusterGeneration.start(
               spark.sparkContext(),

@@ -68,7 +68,7 @@ public final class Leaks {
    * The process's command line. Read from /proc: ProcessHandle.Info leaves out the arguments of a
    * command line as long as a node's (its class path).
    */
-  static String arguments(ProcessHandle process) {
+  public static String arguments(ProcessHandle process) {
     try {
       byte[] cmdline =
           Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));

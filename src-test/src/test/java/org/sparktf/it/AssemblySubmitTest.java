@@ -2,17 +2,12 @@ package org.sparktf.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
@@ -29,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster in client mode, with nothing of SparkTF or TensorFlow on the cluster but the assembly.
  */
 class AssemblySubmitTest {
-  private static final long SUBMIT_TIMEOUT_MINUTES = 10;
+  private static final Duration SUBMIT_TIMEOUT = Duration.ofMinutes(10);
 
   @TempDir static Path dir;
   private static MiniHadoop hadoop;
@@ -53,69 +48,18 @@ class AssemblySubmitTest {
     assertThat(assembly)
         .as("the examples assembly; build it with mvn package (or verify) first")
         .exists();
-    Path confDir = hadoop.writeConfDir();
-    Path log = dir.resolve("spark-submit.log");
-    List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx512m");
-    command.addAll(Arrays.asList(System.getProperty("sparktf.test.javaOptions", "").split(" ")));
-    command.add("-cp");
-    command.add(confDir + File.pathSeparator + sparkInstallation());
-    command.add("org.apache.spark.deploy.SparkSubmit");
-    command.addAll(
-        List.of(
-            "--master",
-            "yarn",
-            "--deploy-mode",
-            "client",
-            "--queue",
-            "CPU_Q",
-            "--num-executors",
-            "2",
-            "--executor-cores",
-            "1",
-            "--executor-memory",
-            SparkOnYarn.EXECUTOR_MEMORY,
-            "--conf",
-            "spark.executor.memoryOverhead=384m",
-            "--conf",
-            "spark.yarn.am.memory=" + SparkOnYarn.EXECUTOR_MEMORY,
-            "--conf",
-            "spark.yarn.am.memoryOverhead=384m",
-            "--conf",
-            "spark.yarn.jars=" + SparkOnYarn.yarnJars(SparkOnYarn::isSparkInstallation),
-            "--conf",
-            "spark.yarn.maxAppAttempts=1",
-            "--conf",
-            "spark.executor.extraJavaOptions=" + javaOptions(),
-            "--conf",
-            "spark.yarn.am.extraJavaOptions=" + javaOptions(),
-            "--conf",
-            "spark.executorEnv.JAVA_HOME=" + System.getProperty("java.home"),
-            "--conf",
-            "spark.yarn.appMasterEnv.JAVA_HOME=" + System.getProperty("java.home"),
-            "--conf",
-            "spark.driver.host=127.0.0.1",
-            "--conf",
-            "spark.ui.enabled=false",
-            "--class",
-            "org.sparktf.examples.regression.RegressionJob",
-            assembly.toString(),
-            hadoop.hdfs("/data/regression"),
-            hadoop.hdfs("/jobs/submitted")));
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().put("HADOOP_CONF_DIR", confDir.toString());
-    Process submit = builder.start();
-    boolean exited = submit.waitFor(SUBMIT_TIMEOUT_MINUTES, TimeUnit.MINUTES);
-    if (!exited) {
-      submit.destroyForcibly().waitFor();
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(exited)
-        .as("spark-submit exited within %d minutes:%n%s", SUBMIT_TIMEOUT_MINUTES, tail(output))
-        .isTrue();
-    assertThat(submit.exitValue()).as("spark-submit's exit code:%n%s", tail(output)).isZero();
+    SparkSubmission submission =
+        new SparkSubmission.Builder(hadoop, dir)
+            .deployMode("client")
+            .executors(2)
+            .start(
+                "spark-submit",
+                "org.sparktf.examples.regression.RegressionJob",
+                assembly.toString(),
+                hadoop.hdfs("/data/regression"),
+                hadoop.hdfs("/jobs/submitted"));
+    submission.awaitSuccess(SUBMIT_TIMEOUT);
+    String output = submission.output();
 
     ApplicationReport app = onlyApplication();
     assertThat(app.getName()).isEqualTo("SparkTF regression");
@@ -130,17 +74,6 @@ class AssemblySubmitTest {
     double rmse = Double.parseDouble(metrics.replaceAll(".*\"rmse\":([0-9.Ee-]+).*", "$1").trim());
     assertThat(rmse).isLessThan(0.3);
     assertThat(output).contains("SparkTF regression: {\"rows\":" + RegressionData.ROWS);
-  }
-
-  /** Spark and Hadoop jars only, as in $SPARK_HOME/jars. */
-  private static String sparkInstallation() {
-    return SparkOnYarn.testClasspath().stream()
-        .filter(SparkOnYarn::isSparkInstallation)
-        .collect(Collectors.joining(File.pathSeparator));
-  }
-
-  private static String javaOptions() {
-    return System.getProperty("sparktf.test.javaOptions", "");
   }
 
   private static ApplicationReport onlyApplication() throws Exception {
@@ -160,9 +93,5 @@ class AssemblySubmitTest {
       }
     }
     throw new AssertionError("Cannot find the metrics: no JSON file in /jobs/submitted/metrics");
-  }
-
-  private static String tail(String output) {
-    return output.length() > 8000 ? output.substring(output.length() - 8000) : output;
   }
 }

@@ -17,6 +17,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptReport;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerReport;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.NodeLabel;
@@ -251,6 +252,34 @@ final class MiniHadoop implements AutoCloseable {
       }
     }
     return dir;
+  }
+
+  /** Every NodeManager's local directories (where containers run and localize their files). */
+  List<Path> localDirs() {
+    List<Path> dirs = new ArrayList<>();
+    for (int i = 0; i < NODE_MANAGERS; i++) {
+      yarn.getNodeManager(i).getNMContext().getLocalDirsHandler().getLocalDirs().stream()
+          .map(d -> Path.of(java.net.URI.create(d).getPath()))
+          .forEach(dirs::add);
+    }
+    return dirs;
+  }
+
+  /**
+   * A container's log file ({@code stdout}, {@code stderr}) as its NodeManager keeps it (log
+   * aggregation is off), or "" while there is none yet.
+   */
+  String containerLog(ContainerId container, String file) throws IOException {
+    String app = container.getApplicationAttemptId().getApplicationId().toString();
+    for (int i = 0; i < NODE_MANAGERS; i++) {
+      for (String dir : yarn.getNodeManager(i).getNMContext().getLocalDirsHandler().getLogDirs()) {
+        Path log = Path.of(java.net.URI.create(dir).getPath(), app, container.toString(), file);
+        if (Files.exists(log)) {
+          return Files.readString(log, java.nio.charset.StandardCharsets.UTF_8);
+        }
+      }
+    }
+    return "";
   }
 
   /** The containers an application holds now, each with the node it runs on. */
