@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.param.Param;
@@ -20,6 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.sparktf.core.InputMode;
+import org.sparktf.core.ProgressListener;
 import org.sparktf.core.TFCluster;
 import org.sparktf.core.columnar.FeedSchema;
 import org.sparktf.ml.internal.Directories;
@@ -55,6 +57,8 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
   private static final String MODEL_FUNCTION_FILE = "data/modelFunction.ser";
 
   private final ModelFunction modelFunction;
+  // Callbacks on the driver, not Params: neither saved nor carried into copies or the model.
+  private transient List<ProgressListener> progressListeners;
 
   public TFEstimator(ModelFunction modelFunction) {
     this("TFEstimator_" + UUID.randomUUID().toString().substring(0, 12), modelFunction);
@@ -63,6 +67,34 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
   public TFEstimator(String uid, ModelFunction modelFunction) {
     super(uid);
     this.modelFunction = modelFunction;
+  }
+
+  /**
+   * Calls {@code listener} with the training progress of every later {@link #fit} of this instance
+   * (both input modes): at every {@code progressInterval} while training runs, at the end of every
+   * fed epoch and once when the workers finished (see {@link TFCluster#addProgressListener}). A
+   * listener is a driver-side callback, not a Param: {@link #save} does not keep it, and a copy
+   * ({@code copy(ParamMap)}, or {@code fit(dataset, paramMap)}) has none.
+   */
+  public TFEstimator addProgressListener(ProgressListener listener) {
+    if (listener == null) {
+      throw new IllegalArgumentException("Invalid progress listener: null");
+    }
+    listeners().add(listener);
+    return this;
+  }
+
+  /** Stops calling {@code listener} from later fits. */
+  public TFEstimator removeProgressListener(ProgressListener listener) {
+    listeners().remove(listener);
+    return this;
+  }
+
+  private synchronized List<ProgressListener> listeners() {
+    if (progressListeners == null) {
+      progressListeners = new CopyOnWriteArrayList<>();
+    }
+    return progressListeners;
   }
 
   private <T> TFEstimator with(Param<T> param, T value) {
@@ -262,6 +294,7 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
       builder.progressInterval(Duration.ofSeconds(getProgressInterval()));
     }
     try (TFCluster cluster = builder.run(new EstimatorNode(config.build()))) {
+      listeners().forEach(cluster::addProgressListener);
       if (mode == InputMode.SPARK) {
         cluster.train(selected, getEpochs());
       }

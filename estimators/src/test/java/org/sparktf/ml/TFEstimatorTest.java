@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.InputMode;
 import org.sparktf.core.Leaks;
 import org.sparktf.core.TestSpark;
+import org.sparktf.core.TrainingProgress;
 import org.sparktf.ml.model.Layers;
 import org.sparktf.ml.model.ModelBuilder;
 import org.sparktf.ml.model.ModelFunction;
@@ -253,17 +254,30 @@ class TFEstimatorTest {
   void tensorFlowInputModeWorkersReadTfRecordsAndTrainAsWellAsSparkFedTraining() throws Exception {
     Dataset<Row> train = data(1).cache();
     Dataset<Row> test = data(100);
-    TFEstimator fromRecords = estimator("records", 3, 1).setInputMode("TENSORFLOW");
+    List<TrainingProgress> recordsProgress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<TrainingProgress> fedProgress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    TFEstimator fromRecords =
+        estimator("records", 3, 1)
+            .setInputMode("TENSORFLOW")
+            .setProgressInterval(1)
+            .addProgressListener(recordsProgress::add);
     PipelineModel recordsModel = new Pipeline().setStages(stages(fromRecords)).fit(train);
-    PipelineModel fedModel = new Pipeline().setStages(stages(estimator("fed", 1, 0))).fit(train);
+    PipelineModel fedModel =
+        new Pipeline()
+            .setStages(stages(estimator("fed", 1, 0).addProgressListener(fedProgress::add)))
+            .fit(train);
+    // The driver heard the workers' steps in both input modes, through the estimator's listeners.
+    for (List<TrainingProgress> events : List.of(recordsProgress, fedProgress)) {
+      assertThat(events).isNotEmpty();
+      TrainingProgress last = events.get(events.size() - 1);
+      assertThat(last.event()).isEqualTo(TrainingProgress.Event.FINISHED);
+      assertThat(last.globalStep()).isPositive();
+      assertThat(last.workers()).isNotEmpty().allMatch(w -> w.steps() > 0);
+      assertThat(events.stream().mapToLong(TrainingProgress::globalStep).toArray()).isSorted();
+    }
+    assertThat(fedProgress.get(fedProgress.size() - 1).rowsFed())
+        .isEqualTo(train.count() * estimator("fed", 1, 0).getEpochs());
     double recordsAccuracy = accuracy(recordsModel.transform(test));
-    System.out.println(
-        "DEBUG records latest step "
-            + org.sparktf.core.Checkpoints.latestStep(
-                spark.sparkContext().hadoopConfiguration(),
-                dir.resolve("records").toUri().toString())
-            + " acc "
-            + recordsAccuracy);
     double fedAccuracy = accuracy(fedModel.transform(test));
     assertThat(recordsAccuracy).isGreaterThan(0.95);
     assertThat(recordsAccuracy).isGreaterThan(fedAccuracy - 0.02);
