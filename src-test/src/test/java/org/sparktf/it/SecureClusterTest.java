@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +13,8 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,7 +23,10 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,12 +37,11 @@ import org.sparktf.tfrecord.io.TFRecordFrameWriter;
 
 /**
  * SparkTF on a Kerberized HDFS and YARN ({@link SecureHadoop}), through spark-submit in client
- * mode: a job without Kerberos credentials fails at once, saying why.
- *
- * <p>Not yet here: the job submitted with {@code --principal}/{@code --keytab} that trains past its
- * first tokens' lifetime (branch helper-secure-kerberos-wip). On this mini cluster its application
- * master never starts: the NodeManager's localizer cannot read the staging files from the SASL
- * DataNode (connection reset), see the report of issue 14.
+ * mode: a job without Kerberos credentials fails at once, saying why; a job submitted with {@code
+ * --principal}/{@code --keytab} trains from HDFS and keeps checkpointing to HDFS after its first
+ * delegation tokens expired. The NameNode's tokens live at most {@link #TOKEN_LIFETIME}, much less
+ * than the job, so the TensorFlow node's later checkpoints can only be written with the tokens
+ * Spark obtained after submission and the executor passed on to the node.
  */
 class SecureClusterTest {
   private static final Duration TOKEN_RENEWAL = Duration.ofSeconds(30);
@@ -71,6 +76,41 @@ class SecureClusterTest {
   }
 
   @Test
+  void aKeytabJobTrainsFromHdfsAndCheckpointsPastItsFirstTokensLifetime() throws Exception {
+    String work = "/user/" + SecureHadoop.USER + "/jobs/keytab";
+    Submitted job =
+        submit(
+            List.of(
+                "--principal", hadoop.userPrincipal(), "--keytab", hadoop.userKeytab().toString()),
+            work);
+
+    assertThat(job.exitCode).as("spark-submit's exit code:%n%s", job.tail()).isZero();
+    assertThat(job.output).contains("SparkTF secure: trained and exported");
+    ApplicationReport app = onlyApplication(SecureTrainingJob.NAME);
+    // Spark obtained the first tokens before it submitted the application, so they expired by
+    // its start time plus their lifetime at the latest.
+    long firstTokensExpired = app.getStartTime() + TOKEN_LIFETIME.toMillis();
+    Outcome outcome =
+        hadoop.asUser(
+            () -> {
+              try (FileSystem fs = FileSystem.newInstance(hadoop.conf())) {
+                return Outcome.read(fs, work);
+              }
+            });
+    assertThat(outcome.savedModel).as("the SavedModel exported to HDFS").isTrue();
+    assertThat(outcome.checkpointTimes)
+        .as(
+            "modification times of the checkpoints on HDFS; the first tokens expired by %d",
+            firstTokensExpired)
+        .anyMatch(time -> time > firstTokensExpired);
+    // y = 2x + 1 without noise: the mean squared error falls far below its start (5 at w = b = 0).
+    assertThat(outcome.loss).as("the final loss the chief wrote to HDFS").isBetween(0.0, 0.01);
+    assertThat(containerLogs(app))
+        .as("the executor handed its node the tokens Spark renewed")
+        .contains("Sent renewed Hadoop credentials to TensorFlow node");
+  }
+
+  @Test
   void aJobWithoutCredentialsFailsFastSayingItCannotAuthenticate() throws Exception {
     Submitted job = submit(List.of(), "/user/" + SecureHadoop.USER + "/jobs/anonymous");
 
@@ -100,28 +140,20 @@ class SecureClusterTest {
             "--executor-cores", "1",
             "--executor-memory", SparkOnYarn.EXECUTOR_MEMORY));
     command.addAll(credentials);
-    Map<String, String> conf =
-        Map.of(
-            "spark.executor.memoryOverhead",
-            "384m",
-            "spark.yarn.am.memory",
-            SparkOnYarn.EXECUTOR_MEMORY,
-            "spark.yarn.am.memoryOverhead",
-            "384m",
-            "spark.yarn.jars",
-            SparkOnYarn.yarnJars(entry -> !SparkOnYarn.isTestOnly(entry)),
-            "spark.yarn.maxAppAttempts",
-            "1",
-            "spark.executor.extraJavaOptions",
-            javaOptions,
-            "spark.yarn.am.extraJavaOptions",
-            javaOptions,
-            "spark.executorEnv.JAVA_HOME",
-            System.getProperty("java.home"),
-            "spark.yarn.appMasterEnv.JAVA_HOME",
-            System.getProperty("java.home"),
-            "spark.driver.host",
-            "127.0.0.1");
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.executor.memoryOverhead", "384m");
+    conf.put("spark.yarn.am.memory", SparkOnYarn.EXECUTOR_MEMORY);
+    conf.put("spark.yarn.am.memoryOverhead", "384m");
+    conf.put("spark.yarn.jars", SparkOnYarn.yarnJars(entry -> !SparkOnYarn.isTestOnly(entry)));
+    conf.put("spark.yarn.maxAppAttempts", "1");
+    conf.put("spark.executor.extraJavaOptions", javaOptions);
+    conf.put("spark.yarn.am.extraJavaOptions", javaOptions);
+    conf.put("spark.executorEnv.JAVA_HOME", System.getProperty("java.home"));
+    conf.put("spark.yarn.appMasterEnv.JAVA_HOME", System.getProperty("java.home"));
+    conf.put("spark.driver.host", "127.0.0.1");
+    // Once the AM registers, the driver puts YARN's AmIpFilter on its web UI, a class of the
+    // ResourceManager's web proxy that the client classpath does not have.
+    conf.put("spark.ui.enabled", "false");
     conf.forEach(
         (key, value) -> {
           command.add("--conf");
@@ -151,6 +183,51 @@ class SecureClusterTest {
         .as("spark-submit exited within %d minutes:%n%s", SUBMIT_TIMEOUT_MINUTES, output)
         .isTrue();
     return new Submitted(submit.exitValue(), output, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private static ApplicationReport onlyApplication(String name) throws Exception {
+    List<ApplicationReport> apps =
+        hadoop.client().getApplications(EnumSet.of(YarnApplicationState.FINISHED)).stream()
+            .filter(app -> app.getName().equals(name))
+            .collect(Collectors.toList());
+    assertThat(apps).hasSize(1);
+    return apps.get(0);
+  }
+
+  /** Everything the application's containers wrote to their log directories. */
+  private static String containerLogs(ApplicationReport app) throws IOException {
+    StringBuilder logs = new StringBuilder();
+    for (Path logDir : hadoop.containerLogDirs()) {
+      Path appLogs = logDir.resolve(app.getApplicationId().toString());
+      if (!Files.isDirectory(appLogs)) {
+        continue;
+      }
+      try (Stream<Path> files = Files.walk(appLogs)) {
+        for (Path file : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
+          logs.append(Files.readString(file, StandardCharsets.ISO_8859_1));
+        }
+      }
+    }
+    return logs.toString();
+  }
+
+  /** What the keytab job left on HDFS. */
+  private record Outcome(boolean savedModel, List<Long> checkpointTimes, double loss) {
+    static Outcome read(FileSystem fs, String work) throws IOException {
+      List<Long> checkpoints =
+          Arrays.stream(fs.listStatus(new org.apache.hadoop.fs.Path(work + "/model/checkpoints")))
+              .filter(s -> s.getPath().getName().startsWith("latest-"))
+              .map(FileStatus::getModificationTime)
+              .collect(Collectors.toList());
+      String loss;
+      try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(work + "/loss"))) {
+        loss = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+      }
+      return new Outcome(
+          fs.exists(new org.apache.hadoop.fs.Path(work + "/export/saved_model.pb")),
+          checkpoints,
+          Double.parseDouble(loss));
+    }
   }
 
   /** What spark-submit's JVM needs: Spark, Hadoop's client, SparkTF and TensorFlow. */

@@ -35,6 +35,10 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
  */
 final class SecureHadoop implements AutoCloseable {
   static final String USER = "alice";
+
+  /** A classpath resource every Configuration in this JVM reads while the clusters run. */
+  private static final String CLIENT_SITE = "sparktf-secure-client-site.xml";
+
   private static final int NODE_MANAGERS = 2;
 
   private final Path baseDir;
@@ -103,6 +107,7 @@ final class SecureHadoop implements AutoCloseable {
     KeyStoreTestUtil.setupSSLConfig(keystores.toString(), sslConfDir, conf, false);
     conf.set("dfs.client.https.keystore.resource", KeyStoreTestUtil.getClientSSLConfigFileName());
     conf.set("dfs.https.server.keystore.resource", KeyStoreTestUtil.getServerSSLConfigFileName());
+    writeClientSite(conf);
     UserGroupInformation.setConfiguration(conf);
 
     dfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
@@ -141,6 +146,30 @@ final class SecureHadoop implements AutoCloseable {
     client = YarnClient.createYarnClient();
     client.init(yarn.getConfig());
     client.start();
+  }
+
+  /**
+   * Puts the HDFS client's SASL setting where a {@code new Configuration()} in this JVM finds it.
+   * The NodeManagers localize each container in this JVM (the {@code DefaultContainerExecutor} runs
+   * Hadoop's {@code ContainerLocalizer} in-process) with a fresh {@code YarnConfiguration}, which
+   * reads only the classpath's resources, not the settings made here. Without {@code
+   * dfs.data.transfer.protection} its HDFS client skips the SASL handshake ({@code
+   * SaslDataTransferClient#send}: secure, unprivileged port, no SASL properties), the DataNode
+   * expects one, rejects the first bytes as a wrong magic number and drops the connection: the
+   * localizer sees "Connection reset" and no container ever starts. A real NodeManager has the
+   * cluster's hdfs-site.xml on its classpath.
+   */
+  private void writeClientSite(Configuration conf) throws IOException {
+    Configuration site = new Configuration(false);
+    site.set("dfs.data.transfer.protection", conf.get("dfs.data.transfer.protection"));
+    try (OutputStream out = Files.newOutputStream(clientSite())) {
+      site.writeXml(out);
+    }
+    Configuration.addDefaultResource(CLIENT_SITE);
+  }
+
+  private Path clientSite() {
+    return Path.of(sslConfDir, CLIENT_SITE);
   }
 
   String servicePrincipal() {
@@ -231,6 +260,9 @@ final class SecureHadoop implements AutoCloseable {
       kdc.stop();
       try {
         KeyStoreTestUtil.cleanupSSLConfig(baseDir.resolve("keystores").toString(), sslConfDir);
+        // Later Configurations in this JVM find the resource no more (a missing default resource is
+        // skipped).
+        Files.deleteIfExists(clientSite());
       } catch (Exception e) {
         throw new IllegalStateException("Cannot remove the SSL configuration: " + e, e);
       } finally {

@@ -1,9 +1,12 @@
 package org.sparktf.it;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
 import org.sparktf.core.BatchSource;
 import org.sparktf.core.InputMode;
@@ -15,6 +18,8 @@ import org.sparktf.core.TFRecordBatches;
 import org.sparktf.core.TrainingLoop;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.framework.optimizers.GradientDescent;
@@ -27,12 +32,16 @@ import org.tensorflow.types.TString;
 /**
  * The job of the Kerberos tests, run by spark-submit: one TensorFlow worker (TENSORFLOW mode) fits
  * y = w·x + b on TFRecords of "x,y" text read from HDFS, for a given time, checkpointing to HDFS
- * every 5 seconds, then exports a SavedModel to HDFS.
+ * every 5 seconds, then writes its final loss and exports a SavedModel to HDFS.
  *
  * <p>Usage: {@code SecureTrainingJob <recordsDir> <workDir> <trainSeconds>}; writes {@code
- * <workDir>/model} and {@code <workDir>/export}.
+ * <workDir>/model}, {@code <workDir>/loss} (the mean squared error on y = 2x + 1 at x = -2..2, as
+ * text) and {@code <workDir>/export}.
  */
 public final class SecureTrainingJob {
+  /** The application's name on YARN. */
+  static final String NAME = "SparkTF secure";
+
   private SecureTrainingJob() {}
 
   public static void main(String[] args) {
@@ -43,7 +52,7 @@ public final class SecureTrainingJob {
               + "; usage: SecureTrainingJob <recordsDir> <workDir> <trainSeconds>");
     }
     Duration train = Duration.ofSeconds(Long.parseLong(args[2]));
-    SparkSession spark = SparkSession.builder().appName("SparkTF secure").getOrCreate();
+    SparkSession spark = SparkSession.builder().appName(NAME).getOrCreate();
     try {
       TFCluster cluster =
           TFCluster.builder(spark)
@@ -53,7 +62,7 @@ public final class SecureTrainingJob {
               .reservationTimeout(Duration.ofMinutes(2))
               .shutdownTimeout(train.plusMinutes(3))
               .nodeJavaOptions("-Xmx256m")
-              .run(new Node(args[0], args[1] + "/export", train));
+              .run(new Node(args[0], args[1], train));
       cluster.shutdown();
       System.out.println("SparkTF secure: trained and exported");
     } finally {
@@ -65,12 +74,12 @@ public final class SecureTrainingJob {
   static final class Node implements NodeFunction {
     private static final long serialVersionUID = 1L;
     private final String records;
-    private final String exportDir;
+    private final String workDir;
     private final Duration train;
 
-    Node(String records, String exportDir, Duration train) {
+    Node(String records, String workDir, Duration train) {
       this.records = records;
-      this.exportDir = exportDir;
+      this.workDir = workDir;
       this.train = train;
     }
 
@@ -99,9 +108,36 @@ public final class SecureTrainingJob {
                 })
             .maxTime(train)
             .checkpoints(0, 5, 100)
-            .exportSavedModel(exportDir, Node::serving)
+            .onFinish(
+                (session, step) -> {
+                  if (ctx.isChief()) {
+                    writeLoss(ctx, session, loss, x, y);
+                  }
+                })
+            .exportSavedModel(workDir + "/export", Node::serving)
             .build()
             .run(graph);
+      }
+    }
+
+    /** The loss on y = 2x + 1 at x = -2..2, written to HDFS as text with this node's tokens. */
+    private void writeLoss(
+        NodeContext ctx,
+        Session session,
+        Operand<TFloat32> loss,
+        Placeholder<TFloat32> x,
+        Placeholder<TFloat32> y)
+        throws IOException {
+      float value;
+      try (TFloat32 xs = TFloat32.vectorOf(-2, -1, 0, 1, 2);
+          TFloat32 ys = TFloat32.vectorOf(-3, -1, 1, 3, 5);
+          Result result = session.runner().feed(x, xs).feed(y, ys).fetch(loss).run()) {
+        value = ((TFloat32) result.get(0)).getFloat();
+      }
+      org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(workDir + "/loss");
+      try (FileSystem fs = FileSystem.newInstance(file.toUri(), ctx.hadoopConf());
+          OutputStream out = fs.create(file)) {
+        out.write(Float.toString(value).getBytes(StandardCharsets.UTF_8));
       }
     }
 
