@@ -98,6 +98,9 @@ class SecureClusterTest {
               }
             });
     assertThat(outcome.savedModel).as("the SavedModel exported to HDFS").isTrue();
+    // The node holds no keytab and no ticket, and its idle NameNode connections close after 1 s:
+    // each later checkpoint authenticated with tokens the executor handed it after the first
+    // ones, which the NameNode refuses once expired.
     assertThat(outcome.checkpointTimes)
         .as(
             "modification times of the checkpoints on HDFS; the first tokens expired by %d",
@@ -105,9 +108,6 @@ class SecureClusterTest {
         .anyMatch(time -> time > firstTokensExpired);
     // y = 2x + 1 without noise: the mean squared error falls far below its start (5 at w = b = 0).
     assertThat(outcome.loss).as("the final loss the chief wrote to HDFS").isBetween(0.0, 0.01);
-    assertThat(containerLogs(app))
-        .as("the executor handed its node the tokens Spark renewed")
-        .contains("Sent renewed Hadoop credentials to TensorFlow node");
   }
 
   @Test
@@ -192,23 +192,6 @@ class SecureClusterTest {
             .collect(Collectors.toList());
     assertThat(apps).hasSize(1);
     return apps.get(0);
-  }
-
-  /** Everything the application's containers wrote to their log directories. */
-  private static String containerLogs(ApplicationReport app) throws IOException {
-    StringBuilder logs = new StringBuilder();
-    for (Path logDir : hadoop.containerLogDirs()) {
-      Path appLogs = logDir.resolve(app.getApplicationId().toString());
-      if (!Files.isDirectory(appLogs)) {
-        continue;
-      }
-      try (Stream<Path> files = Files.walk(appLogs)) {
-        for (Path file : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
-          logs.append(Files.readString(file, StandardCharsets.ISO_8859_1));
-        }
-      }
-    }
-    return logs.toString();
   }
 
   /** What the keytab job left on HDFS. */
