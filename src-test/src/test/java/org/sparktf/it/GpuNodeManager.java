@@ -31,6 +31,7 @@ import org.apache.hadoop.yarn.server.nodemanager.NodeManager;
 final class GpuNodeManager implements AutoCloseable {
   static final String GPU_RESOURCE = "yarn.io/gpu";
   static final int GPUS = 2;
+  private static final String RESOURCE_TYPES_XML = "resource-types.xml";
 
   private final NodeManager nodeManager;
   private final NodeId nodeId;
@@ -42,25 +43,43 @@ final class GpuNodeManager implements AutoCloseable {
 
   /**
    * What a GPU cluster's ResourceManager needs: {@code yarn.io/gpu} declared in a {@code
-   * resource-types.xml} (written to {@code confDir}, which is also what an application master's
-   * classpath needs), and a resource calculator that counts more than memory.
+   * resource-types.xml} (written to {@code confDir}; see {@link #sparkConf(Path)} for the
+   * application master's copy), and a resource calculator that counts more than memory: the
+   * CapacityScheduler's default one normalizes every request to memory alone, dropping the GPUs.
+   * MiniYARNCluster re-reads the resource types from this configuration when it starts ({@code
+   * ResourceUtils.resetResourceTypes}, a JVM-wide table its ResourceManager, NodeManagers and the
+   * test's YARN client share).
    */
   static void declareGpuResource(YarnConfiguration conf, Path confDir) {
     try {
       Files.createDirectories(confDir);
       Files.writeString(
-          confDir.resolve("resource-types.xml"),
+          confDir.resolve(RESOURCE_TYPES_XML),
           "<configuration><property><name>yarn.resource-types</name><value>"
               + GPU_RESOURCE
               + "</value></property></configuration>\n",
           StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalStateException("Cannot write resource-types.xml: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot write " + RESOURCE_TYPES_XML + ": " + e.getMessage(), e);
     }
-    conf.addResource(new org.apache.hadoop.fs.Path(confDir.resolve("resource-types.xml").toUri()));
+    conf.addResource(new org.apache.hadoop.fs.Path(confDir.resolve(RESOURCE_TYPES_XML).toUri()));
     conf.set(
         "yarn.scheduler.capacity.resource-calculator",
         "org.apache.hadoop.yarn.util.resource.DominantResourceCalculator");
+  }
+
+  /**
+   * Spark settings a GPU job on this cluster needs besides its GPU amounts: the application master
+   * (Spark's YarnAllocator) turns {@code spark.executor.resource.gpu.amount} into a {@code
+   * yarn.io/gpu} container request only when its own JVM knows that resource type, which it reads
+   * from {@code resource-types.xml} on its classpath; otherwise it logs "YARN doesn't know about
+   * resource yarn.io/gpu" and asks for memory and cores alone. A real client ships its
+   * HADOOP_CONF_DIR (with that file) to the AM; this JVM has none, so the file travels as {@code
+   * --files} into the AM's working directory, the first entry of its classpath.
+   */
+  static Map<String, String> sparkConf(Path confDir) {
+    return Map.of("spark.yarn.dist.files", confDir.resolve(RESOURCE_TYPES_XML).toUri().toString());
   }
 
   /** Starts the node with {@code memoryMb}, labels it GPU and waits until it offers its GPUs. */
@@ -156,18 +175,13 @@ final class GpuNodeManager implements AutoCloseable {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     NodeReport last = null;
     while (System.nanoTime() < deadline) {
-      for (NodeReport report : hadoop.client().getNodeReports(NodeState.RUNNING)) {
-        if (report.getNodeId().equals(nodeId)) {
-          last = report;
-          if (report.getNodeLabels().contains("GPU")
-              && report.getCapability().getResourceValue(GPU_RESOURCE) == GPUS) {
-            return;
-          }
-        }
+      last = report(hadoop);
+      if (last != null
+          && last.getNodeLabels().contains("GPU")
+          && last.getCapability().getResourceValue(GPU_RESOURCE) == GPUS) {
+        return;
       }
-      synchronized (this) {
-        wait(200);
-      }
+      pause();
     }
     throw new IllegalStateException(
         "Cannot start the GPU node: "
@@ -176,6 +190,35 @@ final class GpuNodeManager implements AutoCloseable {
             + GPUS
             + " GPUs with label GPU within 2 minutes: "
             + last);
+  }
+
+  /**
+   * Waits until the ResourceManager counts {@code gpus} of this node's GPUs as used by containers
+   * and returns that count, or the last count seen once {@code timeout} has passed.
+   */
+  long awaitGpusUsed(MiniHadoop hadoop, long gpus, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      NodeReport report = report(hadoop);
+      long used = report == null ? -1 : report.getUsed().getResourceValue(GPU_RESOURCE);
+      if (used == gpus || System.nanoTime() > deadline) {
+        return used;
+      }
+      pause();
+    }
+  }
+
+  private NodeReport report(MiniHadoop hadoop) throws Exception {
+    for (NodeReport report : hadoop.client().getNodeReports(NodeState.RUNNING)) {
+      if (report.getNodeId().equals(nodeId)) {
+        return report;
+      }
+    }
+    return null;
+  }
+
+  private synchronized void pause() throws InterruptedException {
+    wait(200);
   }
 
   NodeId nodeId() {

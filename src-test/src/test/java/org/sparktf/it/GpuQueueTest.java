@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,9 +33,9 @@ import org.sparktf.core.TestSpark;
  * TensorFlow node's process sees exactly the GPU Spark assigned to its task. CPU jobs never land on
  * the GPU node.
  *
- * <p>Not shown here: YARN granting {@code yarn.io/gpu} to the executors' containers. On this mini
- * cluster the containers come out without it, so YARN does not pin the executors to the node with
- * the GPUs (see the report of issue 14).
+ * <p>YARN grants each executor's container one {@code yarn.io/gpu}: the ResourceManager counts the
+ * node's two GPUs as used while the job runs and none after, and only the GPU node can hold such a
+ * container (the mini cluster's own GPU-labelled NodeManager has no GPUs).
  *
  * <p>Executors discover their GPU with a script that claims one free GPU for its container: it
  * stands in for YARN's GPU isolation (cgroups devices or Docker, which need the
@@ -85,9 +84,7 @@ class GpuQueueTest {
     gpu.put("spark.executor.resource.gpu.amount", "1");
     gpu.put("spark.task.resource.gpu.amount", "1");
     gpu.put("spark.executor.resource.gpu.discoveryScript", discoveryScript().toString());
-    // The AM asks YARN for yarn.io/gpu containers: it must know the resource type, as on a real
-    // cluster through resource-types.xml in HADOOP_CONF_DIR.
-    gpu.put("spark.yarn.am.extraClassPath", dir.resolve("gpu-conf").toString());
+    gpu.putAll(GpuNodeManager.sparkConf(dir.resolve("gpu-conf")));
     spark = session("GPU_Q", 2, gpu);
     TestSpark.awaitExecutors(spark, 2, Duration.ofMinutes(3));
 
@@ -108,14 +105,27 @@ class GpuQueueTest {
     }
     assertThat(Set.copyOf(visible.values())).as("GPUs of the two nodes").hasSize(2);
 
-    // The queue's exclusive label GPU keeps the executors in the GPU partition: the GPU node or
-    // the mini cluster's GPU-labelled NodeManager. YARN does not grant them yarn.io/gpu here
-    // (containers come out <memory:1024, vCores:1>), so the GPU node is not the only choice.
-    Set<NodeId> partition = new HashSet<>(hadoop.gpuNodes());
-    partition.add(gpuNode.nodeId());
+    // YARN's accounting: each executor's container holds one of the GPU node's GPUs, so the GPU
+    // node (the only node with GPUs) runs both, and the node's two GPUs are in use.
     List<ContainerReport> executors = executors(appId());
     assertThat(executors).hasSize(2);
-    assertThat(executors).allMatch(c -> partition.contains(c.getAssignedNode()));
+    for (ContainerReport executor : executors) {
+      assertThat(executor.getAssignedNode())
+          .as("node of %s", executor.getContainerId())
+          .isEqualTo(gpuNode.nodeId());
+      assertThat(executor.getAllocatedResource().getResourceValue(GpuNodeManager.GPU_RESOURCE))
+          .as("GPUs YARN granted to %s", executor.getContainerId())
+          .isEqualTo(1);
+    }
+    assertThat(gpuNode.awaitGpusUsed(hadoop, GpuNodeManager.GPUS, Duration.ofSeconds(30)))
+        .as("GPUs in use on the GPU node while the job runs")
+        .isEqualTo(GpuNodeManager.GPUS);
+
+    TestSpark.stop(spark);
+    spark = null;
+    assertThat(gpuNode.awaitGpusUsed(hadoop, 0, Duration.ofMinutes(1)))
+        .as("GPUs in use on the GPU node after the job")
+        .isZero();
   }
 
   @Test
