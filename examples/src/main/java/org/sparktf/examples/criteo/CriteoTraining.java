@@ -25,17 +25,21 @@ import org.sparktf.examples.reporting.TrainingPlots;
  *
  * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size
  * 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576] [--eval-every
- * 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]}, where DIR holds
- * the ETL's {@code training} and {@code validation}. {@code --updates sparse} (the default) sends
- * each step only the looked-up weights' gradients to the parameter server; {@code dense} sends the
- * gradient of the whole weight vector, {@code --hash-buckets} floats a step.
+ * 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense] [--model-type
+ * linear|fm] [--factors 8]}, where DIR holds the ETL's {@code training} and {@code validation}.
+ * {@code --model-type fm} trains a factorization machine instead of the logistic regression (see
+ * {@link ClickModel}), with embeddings of {@code --factors} floats per feature id. {@code --updates
+ * sparse} (the default) sends each step only the looked-up weights' gradients to the parameter
+ * server; {@code dense} sends the gradient of the whole weight vector, {@code --hash-buckets}
+ * floats a step.
  */
 public final class CriteoTraining {
   static final String USAGE =
       "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size 512]"
           + " [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576]"
           + " [--eval-every 200]"
-          + " [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]";
+          + " [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]"
+          + " [--model-type linear|fm] [--factors 8]";
 
   private CriteoTraining() {}
 
@@ -84,7 +88,9 @@ public final class CriteoTraining {
                 "eval-every",
                 "eval-records",
                 "checkpoint-every",
-                "updates"),
+                "updates",
+                "model-type",
+                "factors"),
             args);
     String data = options.required("data");
     String modelDir = options.required("model");
@@ -93,6 +99,13 @@ public final class CriteoTraining {
     if (!updates.equals("sparse") && !updates.equals("dense")) {
       throw new IllegalArgumentException(
           "Invalid --updates: " + updates + "; use sparse or dense; usage: " + USAGE);
+    }
+    ClickModel.Type modelType =
+        ClickModel.Type.parse(options.string("model-type", "linear"), USAGE);
+    if (modelType == ClickModel.Type.LINEAR && options.has("factors")) {
+      throw new IllegalArgumentException(
+          "Invalid --factors: the linear model has no embeddings; use --model-type fm; usage: "
+              + USAGE);
     }
     CriteoNode.Settings settings =
         new CriteoNode.Settings(
@@ -106,7 +119,9 @@ public final class CriteoTraining {
             options.longValue("eval-every", 200, 1),
             options.intValue("eval-records", 100_000, 1),
             options.longValue("checkpoint-every", 1000, 1),
-            updates.equals("sparse"));
+            updates.equals("sparse"),
+            modelType,
+            options.intValue("factors", 8, 1));
     long start = System.nanoTime();
     try (TFCluster cluster =
         TFCluster.builder(spark)
