@@ -18,10 +18,11 @@ import org.sparktf.core.TFCluster;
 import org.sparktf.examples.reporting.TrainingPlots;
 
 /**
- * Trains the click model (logistic regression on bucketized integer features, hashed categorical
- * features and hashed crosses) on the ETL's TFRecords with 1 parameter server and N workers, and
- * prints the validation log loss the chief measured every {@code --eval-every} global steps. The
- * optimizer is AdaGrad, whose per-weight step sizes suit features of very different frequencies.
+ * Trains a click model (logistic regression, or a factorization machine, on bucketized integer
+ * features, hashed categorical features and hashed crosses; see {@link ClickModel}) on the ETL's
+ * TFRecords with 1 parameter server and N workers, and prints the validation log loss the chief
+ * measured every {@code --eval-every} global steps. The optimizer is AdaGrad, whose per-weight step
+ * sizes suit features of very different frequencies.
  *
  * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size
  * 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576] [--eval-every
