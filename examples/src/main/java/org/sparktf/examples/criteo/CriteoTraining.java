@@ -24,7 +24,7 @@ import org.sparktf.examples.reporting.TrainingPlots;
  * measured every {@code --eval-every} global steps. The optimizer is AdaGrad, whose per-weight step
  * sizes suit features of very different frequencies.
  *
- * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size
+ * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 2] [--batch-size
  * 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576] [--eval-every
  * 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense] [--model-type
  * linear|fm] [--factors 8]}, where DIR holds the ETL's {@code training} and {@code validation}.
@@ -36,7 +36,7 @@ import org.sparktf.examples.reporting.TrainingPlots;
  */
 public final class CriteoTraining {
   static final String USAGE =
-      "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size 512]"
+      "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 2] [--batch-size 512]"
           + " [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576]"
           + " [--eval-every 200]"
           + " [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]"
@@ -112,7 +112,7 @@ public final class CriteoTraining {
         new CriteoNode.Settings(
             new Path(data, "training").toString(),
             new Path(data, "validation").toString(),
-            options.intValue("epochs", 1, 1),
+            options.intValue("epochs", 2, 1),
             options.intValue("batch-size", 512, 1),
             (float) options.doubleValue("learning-rate", 0.3, 1e-9, 1e3),
             (float) options.doubleValue("initial-accumulator", 0.1, 1e-12, 1e3),
