@@ -18,11 +18,11 @@ import org.sparktf.ml.TFModel;
  * (1 at the optimum, 0 for a model no better than the click rate).
  *
  * <p>Usage: {@code CriteoEvaluation --data DIR --model DIR [--planted-seed SEED] [--planted
- * simple|realistic]} (the generator's {@code --planted})
+ * realistic|simple]} (the generator's {@code --planted}, realistic by default)
  */
 public final class CriteoEvaluation {
   static final String USAGE =
-      "CriteoEvaluation --data DIR --model DIR [--planted-seed SEED] [--planted simple|realistic]";
+      "CriteoEvaluation --data DIR --model DIR [--planted-seed SEED] [--planted realistic|simple]";
   private static final double EPSILON = 1e-7;
 
   private CriteoEvaluation() {}

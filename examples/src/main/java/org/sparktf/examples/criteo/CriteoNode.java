@@ -27,6 +27,7 @@ import org.sparktf.core.TFRecordBatches;
 import org.sparktf.core.TrainingLoop;
 import org.sparktf.examples.reporting.Throughput;
 import org.sparktf.examples.reporting.TrainingPlots;
+import org.sparktf.ml.model.ModelBuilder;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -40,10 +41,10 @@ import org.tensorflow.types.TString;
 
 /**
  * What every node of the Criteo training cluster runs (InputMode.TENSORFLOW): each worker reads its
- * share of the training chunks for a number of epochs and trains the {@link ClickModel}
- * asynchronously with AdaGrad (sparse updates of the weight vector unless the settings say dense);
- * the chief also measures the validation log loss at regular global steps (the reference's
- * evaluation curve), waits for the other workers, checkpoints and exports a SavedModel under {@code
+ * share of the training chunks for a number of epochs and trains a {@link ClickModel}
+ * asynchronously with AdaGrad (sparse updates of its tables unless the settings say dense); the
+ * chief also measures the validation log loss at regular global steps (the reference's evaluation
+ * curve), waits for the other workers, checkpoints and exports a SavedModel under {@code
  * <modelDir>/export/<step>}.
  */
 final class CriteoNode implements NodeFunction {
@@ -51,6 +52,9 @@ final class CriteoNode implements NodeFunction {
   static final String CURVE_FILE = "validation_loss.tsv";
   private static final int EVAL_BATCH = 4096;
   private static final Duration WAIT = Duration.ofMinutes(30);
+
+  /** The embeddings' initializer seed: the same initial model in every run. */
+  private static final long SEED = 1;
 
   /** The training settings, as the nodes need them. */
   record Settings(
@@ -64,7 +68,9 @@ final class CriteoNode implements NodeFunction {
       long evalEvery,
       int evalRecords,
       long checkpointEvery,
-      boolean sparse)
+      boolean sparse,
+      ClickModel.Type modelType,
+      int factors)
       implements Serializable {}
 
   private final Settings settings;
@@ -91,16 +97,14 @@ final class CriteoNode implements NodeFunction {
       Placeholder<TString> records =
           local.withName("records").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
       Map<String, Operand<?>> columns = ClickModel.parse(local, records);
-      ClickModel model =
-          new ClickModel(
-              tf.withDevice(ctx.variableDevice(0)),
-              tf.withDevice(ctx.variableDevice(1)),
-              local,
-              columns,
-              settings.hashBuckets());
+      // The tables and the bias on the parameter servers (the lookups run there too, so only ids
+      // and looked-up rows cross the network), everything else on this worker.
+      ModelBuilder model =
+          new ModelBuilder(tf, local, Map.of(), null, ctx::variableDevice, true, SEED);
+      Operand<TFloat32> logits = logits(model, columns);
       Operand<TFloat32> labels =
           local.dtypes.cast((Operand<TInt64>) columns.get(CriteoFormat.LABEL), TFloat32.class);
-      Operand<TFloat32> perExample = CriteoFeatures.logLoss(local, model.logits, labels);
+      Operand<TFloat32> perExample = CriteoFeatures.logLoss(local, logits, labels);
       Operand<TFloat32> sumLoss = local.reduceSum(perExample, local.constant(0));
       // Divided by the batch size asked for, not the rows in the batch: the short batch at the end
       // of each file then moves the weights as little as its few rows deserve.
@@ -108,12 +112,12 @@ final class CriteoNode implements NodeFunction {
           local.math.div(sumLoss, local.constant((float) settings.batchSize()));
       SparseOptimizer adaGrad =
           SparseOptimizer.adaGrad(settings.learningRate(), settings.initialAccumulator());
-      // Sparse: each step sends the batch's ids and their weights' gradients to the PS; dense:
-      // the gradient of the whole weight vector (TensorFlow's C++ gradient of a gather is dense).
+      // Sparse: each step sends the batch's ids and their rows' gradients to the PS; dense: the
+      // gradient of every whole table (TensorFlow's C++ gradient of a gather is dense).
       ReplicatedTraining training =
           settings.sparse()
               ? ReplicatedTraining.asynchronous(
-                  ctx, graph, adaGrad, meanLoss, List.of(model.lookup))
+                  ctx, graph, adaGrad, meanLoss, model.sparseLookups())
               : ReplicatedTraining.asynchronous(ctx, graph, adaGrad.dense(graph), meanLoss);
       List<String> files = new ArrayList<>(TFRecordBatches.shard(ctx, settings.trainDir()));
       TrainingLoop.Builder loop =
@@ -194,12 +198,17 @@ final class CriteoNode implements NodeFunction {
   /** The serving graph: same variables, no devices, one input per column. */
   private Signature servingGraph(Ops tf) {
     Map<String, Placeholder<?>> inputs = ClickModel.servingInputs(tf);
-    ClickModel model =
-        new ClickModel(tf, tf, tf, new HashMap<String, Operand<?>>(inputs), settings.hashBuckets());
+    ModelBuilder model = new ModelBuilder(tf, tf, Map.of(), null, i -> null, false, SEED);
+    Operand<TFloat32> logits = logits(model, new HashMap<String, Operand<?>>(inputs));
     Signature.Builder signature = Signature.builder().key("serving_default");
     inputs.forEach(signature::input);
-    signature.output(ClickModel.PROBABILITY, tf.math.sigmoid(model.logits));
+    signature.output(ClickModel.PROBABILITY, tf.math.sigmoid(logits));
     return signature.build();
+  }
+
+  private Operand<TFloat32> logits(ModelBuilder model, Map<String, Operand<?>> columns) {
+    return ClickModel.logits(
+        model, columns, settings.modelType(), settings.hashBuckets(), settings.factors());
   }
 
   /** The chief's validation log loss at chosen steps, appended to {@code <modelDir>/CURVE_FILE}. */

@@ -18,24 +18,29 @@ import org.sparktf.core.TFCluster;
 import org.sparktf.examples.reporting.TrainingPlots;
 
 /**
- * Trains the click model (logistic regression on bucketized integer features, hashed categorical
- * features and hashed crosses) on the ETL's TFRecords with 1 parameter server and N workers, and
- * prints the validation log loss the chief measured every {@code --eval-every} global steps. The
- * optimizer is AdaGrad, whose per-weight step sizes suit features of very different frequencies.
+ * Trains a click model (logistic regression, or a factorization machine, on bucketized integer
+ * features, hashed categorical features and hashed crosses; see {@link ClickModel}) on the ETL's
+ * TFRecords with 1 parameter server and N workers, and prints the validation log loss the chief
+ * measured every {@code --eval-every} global steps. The optimizer is AdaGrad, whose per-weight step
+ * sizes suit features of very different frequencies.
  *
- * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size
+ * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 2] [--batch-size
  * 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576] [--eval-every
- * 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]}, where DIR holds
- * the ETL's {@code training} and {@code validation}. {@code --updates sparse} (the default) sends
- * each step only the looked-up weights' gradients to the parameter server; {@code dense} sends the
- * gradient of the whole weight vector, {@code --hash-buckets} floats a step.
+ * 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense] [--model-type
+ * linear|fm] [--factors 8]}, where DIR holds the ETL's {@code training} and {@code validation}.
+ * {@code --model-type fm} trains a factorization machine instead of the logistic regression (see
+ * {@link ClickModel}), with embeddings of {@code --factors} floats per feature id. {@code --updates
+ * sparse} (the default) sends each step only the looked-up weights' gradients to the parameter
+ * server; {@code dense} sends the gradient of the whole weight vector, {@code --hash-buckets}
+ * floats a step.
  */
 public final class CriteoTraining {
   static final String USAGE =
-      "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 1] [--batch-size 512]"
+      "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 2] [--batch-size 512]"
           + " [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576]"
           + " [--eval-every 200]"
-          + " [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]";
+          + " [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]"
+          + " [--model-type linear|fm] [--factors 8]";
 
   private CriteoTraining() {}
 
@@ -84,7 +89,9 @@ public final class CriteoTraining {
                 "eval-every",
                 "eval-records",
                 "checkpoint-every",
-                "updates"),
+                "updates",
+                "model-type",
+                "factors"),
             args);
     String data = options.required("data");
     String modelDir = options.required("model");
@@ -94,11 +101,18 @@ public final class CriteoTraining {
       throw new IllegalArgumentException(
           "Invalid --updates: " + updates + "; use sparse or dense; usage: " + USAGE);
     }
+    ClickModel.Type modelType =
+        ClickModel.Type.parse(options.string("model-type", "linear"), USAGE);
+    if (modelType == ClickModel.Type.LINEAR && options.has("factors")) {
+      throw new IllegalArgumentException(
+          "Invalid --factors: the linear model has no embeddings; use --model-type fm; usage: "
+              + USAGE);
+    }
     CriteoNode.Settings settings =
         new CriteoNode.Settings(
             new Path(data, "training").toString(),
             new Path(data, "validation").toString(),
-            options.intValue("epochs", 1, 1),
+            options.intValue("epochs", 2, 1),
             options.intValue("batch-size", 512, 1),
             (float) options.doubleValue("learning-rate", 0.3, 1e-9, 1e3),
             (float) options.doubleValue("initial-accumulator", 0.1, 1e-12, 1e3),
@@ -106,7 +120,9 @@ public final class CriteoTraining {
             options.longValue("eval-every", 200, 1),
             options.intValue("eval-records", 100_000, 1),
             options.longValue("checkpoint-every", 1000, 1),
-            updates.equals("sparse"));
+            updates.equals("sparse"),
+            modelType,
+            options.intValue("factors", 8, 1));
     long start = System.nanoTime();
     try (TFCluster cluster =
         TFCluster.builder(spark)

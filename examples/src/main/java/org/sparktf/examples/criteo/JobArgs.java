@@ -36,6 +36,11 @@ final class JobArgs {
     return value;
   }
 
+  /** Whether the option was given. */
+  boolean has(String name) {
+    return values.containsKey(name);
+  }
+
   String string(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -19,11 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.TestSpark;
 import org.sparktf.examples.reporting.EventScalars;
 import org.sparktf.examples.reporting.RunOutputs;
+import org.tensorflow.SavedModelBundle;
 
 /** Generate -> ETL -> explore / train -> evaluate, through the jobs' entry points. */
 class CriteoPipelineTest {
   private static final long ROWS = 220_000;
   private static final long SEED = 7;
+  // Bounds on the gain (constant - model) / (constant - planted optimum) on this data: measured
+  // 0.767-0.770 for the linear model and 0.766-0.771 for the factorization machine (0.64-0.70 for
+  // one whose embeddings start at Layers.embedding's spread unscaled: the bound catches that).
+  private static final double GAIN_LINEAR = 0.73;
+  private static final double GAIN_FM = 0.73;
   private static SparkSession spark;
   private static CriteoEtl.Result etl;
 
@@ -175,39 +183,62 @@ class CriteoPipelineTest {
     assertThatThrownBy(
             () -> CriteoTraining.run(spark, "--data", "d", "--model", "m", "--workers", "0"))
         .hasMessage("Invalid --workers: 0; it must be >= 1");
+    assertThatThrownBy(
+            () -> CriteoTraining.run(spark, "--data", "d", "--model", "m", "--model-type", "svm"))
+        .hasMessageStartingWith("Invalid --model-type: svm; use linear or fm; usage:");
+    assertThatThrownBy(
+            () -> CriteoTraining.run(spark, "--data", "d", "--model", "m", "--factors", "8"))
+        .hasMessageStartingWith(
+            "Invalid --factors: the linear model has no embeddings; use --model-type fm");
     assertThatThrownBy(() -> CriteoGenerator.run(spark, "--rows", "5"))
         .hasMessageStartingWith("Missing option: --output; usage: CriteoGenerator");
   }
 
-  @Test
-  void trainedModelComesWithinTwoPercentOfThePlantedOptimum() throws Exception {
+  /** A trained model and its evaluation through its SavedModel. */
+  private record Trained(CriteoTraining.Result training, CriteoEvaluation.Result evaluation) {}
+
+  /** Trains a model of {@code type} with the same settings as every other, and evaluates it. */
+  private static Trained train(String type, String... more) {
     String data = dir.resolve("data").toString();
-    String model = dir.resolve("model").toString();
-    CriteoTraining.Result training =
-        CriteoTraining.run(
-            spark,
-            "--data",
-            data,
-            "--model",
-            model,
-            "--workers",
-            "2",
-            "--epochs",
-            "3",
-            "--batch-size",
-            "512",
-            "--learning-rate",
-            "0.3",
-            "--initial-accumulator",
-            "0.1",
-            "--hash-buckets",
-            "262144",
-            "--eval-every",
-            "100",
-            "--eval-records",
-            "50000");
+    String model = dir.resolve("model-" + type).toString();
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--data",
+                data,
+                "--model",
+                model,
+                "--model-type",
+                type,
+                "--workers",
+                "2",
+                "--epochs",
+                "3",
+                "--batch-size",
+                "512",
+                "--learning-rate",
+                "0.3",
+                "--initial-accumulator",
+                "0.1",
+                "--hash-buckets",
+                "262144",
+                "--eval-every",
+                "100",
+                "--eval-records",
+                "50000"));
+    args.addAll(List.of(more));
+    CriteoTraining.Result training = CriteoTraining.run(spark, args.toArray(new String[0]));
     CriteoEvaluation.Result evaluation =
         CriteoEvaluation.run(spark, "--data", data, "--model", model, "--planted-seed", "7");
+    return new Trained(training, evaluation);
+  }
+
+  @Test
+  void trainedModelLearnsMostOfThePlantedSignal() throws Exception {
+    Trained linear = train("linear");
+    CriteoTraining.Result training = linear.training();
+    CriteoEvaluation.Result evaluation = linear.evaluation();
+    String model = dir.resolve("model-linear").toString();
 
     List<double[]> curve = training.curve();
     // The chief's first point: weights start at zero (log loss ln 2), but the other worker may
@@ -219,7 +250,9 @@ class CriteoPipelineTest {
     // The chief evaluated the whole validation set; TFModel over the SavedModel agrees.
     assertThat(evaluation.logLoss()).isCloseTo(training.finalLogLoss(), within(1e-3));
     assertThat(evaluation.rows()).isEqualTo(read(etl.validation()).count());
-    assertThat(evaluation.logLoss()).isLessThan(1.02 * evaluation.optimum());
+    // The realistic planted model: a click rate of about 3.6%, part of the signal in interactions
+    // the logistic regression cannot represent.
+    assertThat(evaluation.gain()).isGreaterThan(GAIN_LINEAR);
 
     // What people look at: the graph for TensorBoard, the validation log loss in its eval run and
     // the reference's figure of it over training time, the loss and each worker's examples/s.
@@ -238,5 +271,22 @@ class CriteoPipelineTest {
         .extracting(row -> row[0])
         .containsOnly("worker 0 (chief)", "worker 1")
         .contains("worker 0 (chief)", "worker 1");
+  }
+
+  @Test
+  void factorizationMachineTrainsAndItsSavedModelScoresEveryRow() throws Exception {
+    Trained fm = train("fm", "--factors", "8");
+
+    // Its SavedModel (with the embedding table, which the linear model's has not) scored every
+    // validation row through TFModel, and agrees with the chief's last in-graph evaluation.
+    try (SavedModelBundle bundle =
+        SavedModelBundle.load(Path.of(URI.create(fm.training().exportDir())).toString(), "serve")) {
+      assertThat(bundle.graph().operation(ClickModel.FACTORS + "_embeddings")).isNotNull();
+    }
+    assertThat(fm.evaluation().rows()).isEqualTo(read(etl.validation()).count());
+    assertThat(fm.evaluation().logLoss()).isCloseTo(fm.training().finalLogLoss(), within(1e-3));
+    // As much of the planted signal as the logistic regression: on 198,000 training rows the
+    // interactions it learns besides do not yet show (docs/benchmarks.md, Criteo click models).
+    assertThat(fm.evaluation().gain()).isGreaterThan(GAIN_FM);
   }
 }
