@@ -406,9 +406,10 @@ class YarnProductionTest {
   // ---- submitting -------------------------------------------------------------------------
 
   /**
-   * About 3,400 global steps, 30-60 s of training on a loaded 2-core machine: long enough that a
+   * About 1,700 global steps, 15-30 s of training on a loaded 2-core machine: long enough that a
    * kill sent through the ResourceManager (it reaches the container with a NodeManager heartbeat)
-   * after the first checkpoint lands mid-training.
+   * after a checkpoint lands mid-training. More epochs only cost time: the validation loss is
+   * lowest early (16 epochs: 0.454 at step 0, 0.457 at step 1,790, 0.472 at step 3,392).
    */
   private static String[] training(String data, String model) {
     return new String[] {
@@ -419,7 +420,7 @@ class YarnProductionTest {
       "--workers",
       "2",
       "--epochs",
-      "16",
+      "8",
       "--batch-size",
       "128",
       "--learning-rate",
