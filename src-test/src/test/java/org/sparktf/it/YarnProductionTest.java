@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -308,14 +310,22 @@ class YarnProductionTest {
     ContainerId worker = executorContainer(firstAm, "worker:1", cluster);
     long killedAt = System.nanoTime();
     hadoop.client().signalToContainer(worker, SignalContainerCommand.FORCEFUL_SHUTDOWN);
-    // The restart: the driver says so, YARN launched a fourth executor container, and the new
-    // chief began at the restored checkpoint's step (its curve starts there), not at 0.
-    String driverLog = awaitLog(firstAm, "(restart 1 of 2)", cluster);
+    // The restart: the driver says so, YARN launched a fourth executor container (the
+    // replacement the restarted cluster waits for), and the new chief began at the restored
+    // checkpoint's step (its curve starts there), not at 0.
+    String driverLog =
+        poll(
+            "the restart and a replacement executor in the log of " + firstAm,
+            cluster,
+            () ->
+                Optional.of(hadoop.containerLog(firstAm, "stderr"))
+                    .filter(
+                        log ->
+                            log.contains("(restart 1 of 2)")
+                                && launchedExecutors(log).size() >= 4));
     double restartSeconds = (System.nanoTime() - killedAt) / 1e9;
     assertThat(driverLog).contains("Restarting TensorFlow cluster");
-    assertThat(launchedExecutors(driverLog))
-        .hasSizeGreaterThanOrEqualTo(4)
-        .containsValue(worker.toString());
+    assertThat(launchedExecutors(driverLog)).containsValue(worker.toString());
     long restartedAt = awaitCurveFrom(model, checkpointed, cluster);
     long savedByFirstAttempt = awaitCheckpointAfter(model, restartedAt, cluster);
 
@@ -548,40 +558,15 @@ class YarnProductionTest {
   /** Waits for a checkpoint newer than {@code step} on HDFS and returns its step. */
   private static long awaitCheckpointAfter(String model, long step, SparkSubmission submission)
       throws Exception {
-    long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
-    while (true) {
-      OptionalLong latest = Checkpoints.latestStep(hadoop.conf(), hadoop.hdfs(model));
-      if (latest.isPresent() && latest.getAsLong() > step) {
-        return latest.getAsLong();
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "Cannot see a checkpoint after step "
-                + step
-                + " in "
-                + model
-                + ":\n"
-                + submission.tail());
-      }
-      LockSupport.parkNanos(100_000_000L);
-    }
-  }
-
-  /** Waits until the AM container's log (the driver's, in cluster mode) contains {@code text}. */
-  private static String awaitLog(ContainerId am, String text, SparkSubmission submission)
-      throws Exception {
-    long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
-    while (true) {
-      String log = hadoop.containerLog(am, "stderr");
-      if (log.contains(text)) {
-        return log;
-      }
-      if (System.nanoTime() > deadline || !submission.isAlive()) {
-        throw new AssertionError(
-            "Cannot find \"" + text + "\" in the driver's log:\n" + log + "\n" + submission.tail());
-      }
-      LockSupport.parkNanos(200_000_000L);
-    }
+    return poll(
+        "a checkpoint after step " + step + " in " + model,
+        submission,
+        () -> {
+          OptionalLong latest = Checkpoints.latestStep(hadoop.conf(), hadoop.hdfs(model));
+          return latest.isPresent() && latest.getAsLong() > step
+              ? Optional.of(latest.getAsLong())
+              : Optional.empty();
+        });
   }
 
   /**
@@ -590,25 +575,44 @@ class YarnProductionTest {
    */
   private static long awaitCurveFrom(String model, long step, SparkSubmission submission)
       throws Exception {
+    return poll(
+        "a curve from step " + step + " in " + model,
+        submission,
+        () -> {
+          try {
+            List<double[]> points = Curve.parse(readCurve(model));
+            return points.isEmpty() || points.get(0)[0] < step
+                ? Optional.empty()
+                : Optional.of((long) points.get(0)[0]);
+          } catch (IOException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            // The chief is rewriting the file: read it again on the next poll.
+            return Optional.empty();
+          }
+        });
+  }
+
+  /**
+   * Polls {@code probe} until it gives a value; fails once spark-submit exited without one, or
+   * after {@link #JOB_TIMEOUT}.
+   */
+  private static <T> T poll(String what, SparkSubmission submission, Callable<Optional<T>> probe)
+      throws Exception {
     long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
     while (true) {
-      OptionalLong first = OptionalLong.empty();
-      try {
-        List<double[]> points = Curve.parse(readCurve(model));
-        if (!points.isEmpty()) {
-          first = OptionalLong.of((long) points.get(0)[0]);
-        }
-      } catch (IOException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
-        // The chief is rewriting the file: read it again on the next poll.
+      boolean alive = submission.isAlive();
+      Optional<T> value = probe.call();
+      if (value.isPresent()) {
+        return value.get();
       }
-      if (first.isPresent() && first.getAsLong() >= step) {
-        return first.getAsLong();
-      }
-      if (System.nanoTime() > deadline) {
+      if (!alive || System.nanoTime() > deadline) {
         throw new AssertionError(
-            "Cannot see a curve from step " + step + " in " + model + ":\n" + submission.tail());
+            "Cannot see "
+                + what
+                + (alive ? " within " + JOB_TIMEOUT : ": spark-submit exited")
+                + ":\n"
+                + submission.tail());
       }
-      LockSupport.parkNanos(200_000_000L);
+      LockSupport.parkNanos(100_000_000L);
     }
   }
 
