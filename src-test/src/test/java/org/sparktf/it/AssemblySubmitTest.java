@@ -6,16 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
-import org.apache.hadoop.yarn.api.records.YarnApplicationState;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,23 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
  * classpath is a Spark installation (Spark, Scala and Hadoop client jars only), on the mini YARN
  * cluster in client mode, with nothing of SparkTF or TensorFlow on the cluster but the assembly.
  */
+@ExtendWith(SharedHadoop.class)
 class AssemblySubmitTest {
   private static final Duration SUBMIT_TIMEOUT = Duration.ofMinutes(10);
+
+  private static final String DATA = "/data/assembly-submit-test/regression";
 
   @TempDir static Path dir;
   private static MiniHadoop hadoop;
 
   @BeforeAll
-  static void startClusters() throws Exception {
-    hadoop = MiniHadoop.start(dir);
-    RegressionData.write(hadoop.fs(), new org.apache.hadoop.fs.Path("/data/regression"), 11);
-  }
-
-  @AfterAll
-  static void stopClusters() {
-    if (hadoop != null) {
-      hadoop.close();
-    }
+  static void writeData(SharedHadoop shared) throws Exception {
+    hadoop = shared.hadoop();
+    RegressionData.write(hadoop.fs(), new org.apache.hadoop.fs.Path(DATA), 11);
   }
 
   @Test
@@ -56,12 +50,13 @@ class AssemblySubmitTest {
                 "spark-submit",
                 "org.sparktf.examples.regression.RegressionJob",
                 assembly.toString(),
-                hadoop.hdfs("/data/regression"),
+                hadoop.hdfs(DATA),
                 hadoop.hdfs("/jobs/submitted"));
+    ApplicationId appId = submission.applicationId(SUBMIT_TIMEOUT);
     submission.awaitSuccess(SUBMIT_TIMEOUT);
     String output = submission.output();
 
-    ApplicationReport app = onlyApplication();
+    ApplicationReport app = hadoop.client().getApplicationReport(appId);
     assertThat(app.getName()).isEqualTo("SparkTF regression");
     assertThat(app.getQueue()).isEqualTo("CPU_Q");
     assertThat(app.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
@@ -74,13 +69,8 @@ class AssemblySubmitTest {
     double rmse = Double.parseDouble(metrics.replaceAll(".*\"rmse\":([0-9.Ee-]+).*", "$1").trim());
     assertThat(rmse).isLessThan(0.3);
     assertThat(output).contains("SparkTF regression: {\"rows\":" + RegressionData.ROWS);
-  }
-
-  private static ApplicationReport onlyApplication() throws Exception {
-    List<ApplicationReport> apps =
-        hadoop.client().getApplications(EnumSet.of(YarnApplicationState.FINISHED));
-    assertThat(apps).hasSize(1);
-    return apps.get(0);
+    YarnProcesses.assertNothingLeft(
+        hadoop, YarnProcesses.containerPrefix(appId), true, Duration.ofMinutes(2));
   }
 
   private static String metricsJson(FileSystem fs) throws Exception {

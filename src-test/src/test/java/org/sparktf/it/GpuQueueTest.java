@@ -17,10 +17,10 @@ import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerReport;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.Leaks;
 import org.sparktf.core.TFCluster;
@@ -41,35 +41,20 @@ import org.sparktf.core.TestSpark;
  * stands in for YARN's GPU isolation (cgroups devices or Docker, which need the
  * LinuxContainerExecutor), under which a container's nvidia-smi shows only YARN's assignment.
  */
+@ExtendWith(SharedHadoop.class)
 class GpuQueueTest {
-  /** The AM and the two GPU executors fit; the AM may also go to the other GPU-labelled node. */
-  private static final int GPU_NODE_MEMORY_MB = 3 * MiniHadoop.CONTAINER_MB;
-
   @TempDir static Path dir;
   private static MiniHadoop hadoop;
   private static GpuNodeManager gpuNode;
+  private static Path gpuConf;
   private SparkSession spark;
 
+  /** The shared clusters: SharedHadoop starts them with the GPU node (GPU_NODE_MEMORY_MB). */
   @BeforeAll
-  static void startClusters() throws Exception {
-    Path confDir = dir.resolve("gpu-conf");
-    hadoop = MiniHadoop.start(dir, conf -> GpuNodeManager.declareGpuResource(conf, confDir));
-    try {
-      gpuNode = GpuNodeManager.start(hadoop, dir, GPU_NODE_MEMORY_MB);
-    } catch (Exception | Error e) {
-      hadoop.close();
-      throw e;
-    }
-  }
-
-  @AfterAll
-  static void stopClusters() {
-    if (gpuNode != null) {
-      gpuNode.close();
-    }
-    if (hadoop != null) {
-      hadoop.close();
-    }
+  static void useClusters(SharedHadoop shared) {
+    hadoop = shared.hadoop();
+    gpuNode = shared.gpuNode();
+    gpuConf = shared.gpuConf();
   }
 
   @AfterEach
@@ -84,7 +69,7 @@ class GpuQueueTest {
     gpu.put("spark.executor.resource.gpu.amount", "1");
     gpu.put("spark.task.resource.gpu.amount", "1");
     gpu.put("spark.executor.resource.gpu.discoveryScript", discoveryScript().toString());
-    gpu.putAll(GpuNodeManager.sparkConf(dir.resolve("gpu-conf")));
+    gpu.putAll(GpuNodeManager.sparkConf(gpuConf));
     spark = session("GPU_Q", 2, gpu);
     TestSpark.awaitExecutors(spark, 2, Duration.ofMinutes(3));
 

@@ -94,6 +94,8 @@ final class SparkOnYarn {
     conf.put("spark.yarn.appMasterEnv.SPARK_LOCAL_IP", "127.0.0.1");
     conf.put("spark.driver.host", "127.0.0.1");
     conf.put("spark.driver.bindAddress", "127.0.0.1");
+    // The AM asks YARN for containers (and learns of lost ones) every second, not every 3 s.
+    conf.put("spark.yarn.scheduler.heartbeat.interval-ms", "1000");
     conf.put("spark.ui.enabled", "false");
     conf.put("spark.sql.shuffle.partitions", "4");
     // Start scheduling once half the executors are there; a test may ask for more than YARN grants.

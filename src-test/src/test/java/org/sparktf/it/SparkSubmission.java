@@ -150,6 +150,8 @@ final class SparkSubmission {
       if (deployMode.equals("client")) {
         settings.put("spark.driver.host", "127.0.0.1");
       }
+      // The AM asks YARN for containers (and learns of lost ones) every second, not every 3 s.
+      settings.put("spark.yarn.scheduler.heartbeat.interval-ms", "1000");
       settings.put("spark.ui.enabled", "false");
       settings.put("spark.sql.shuffle.partitions", "4");
       settings.put("spark.executor.extraJavaOptions", javaOptions);

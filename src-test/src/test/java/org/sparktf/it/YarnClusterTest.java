@@ -3,7 +3,6 @@ package org.sparktf.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -20,7 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.sparktf.core.Checkpoints;
 import org.sparktf.core.TFCluster;
 import org.sparktf.core.TFClusterException;
@@ -32,18 +31,19 @@ import org.sparktf.examples.regression.RegressionJob;
  * containers of their own, training data, checkpoints, TensorBoard events, the SavedModel and the
  * predictions all on HDFS.
  */
+@ExtendWith(SharedHadoop.class)
 class YarnClusterTest {
   /** Four executors asked for; the CPU partition (2 × 2 GiB) holds the AM and three. */
   private static final int REQUESTED_EXECUTORS = 4;
 
-  @TempDir static Path dir;
+  private static final String DATA = "/data/yarn-cluster-test/regression";
   private static MiniHadoop hadoop;
   private static SparkSession spark;
 
   @BeforeAll
-  static void startClusters() throws Exception {
-    hadoop = MiniHadoop.start(dir);
-    RegressionData.write(hadoop.fs(), new org.apache.hadoop.fs.Path("/data/regression"), 7);
+  static void startSpark(SharedHadoop shared) throws Exception {
+    hadoop = shared.hadoop();
+    RegressionData.write(hadoop.fs(), new org.apache.hadoop.fs.Path(DATA), 7);
     SparkSession.Builder builder = SparkSession.builder().appName("SparkTF YARN test");
     SparkOnYarn.conf(
             hadoop,
@@ -55,18 +55,22 @@ class YarnClusterTest {
     TestSpark.awaitExecutors(spark, REQUESTED_EXECUTORS - 1, Duration.ofMinutes(3));
   }
 
+  /** Stops the application and checks that nothing of it is left on the NodeManagers. */
   @AfterAll
-  static void stopClusters() {
+  static void stopSpark() throws Exception {
+    ApplicationId app =
+        spark == null ? null : ApplicationId.fromString(spark.sparkContext().applicationId());
     TestSpark.stop(spark);
-    if (hadoop != null) {
-      hadoop.close();
+    if (app != null) {
+      YarnProcesses.assertNothingLeft(
+          hadoop, YarnProcesses.containerPrefix(app), true, Duration.ofMinutes(2));
     }
   }
 
   @Test
   void trainsExportsAndScoresFromHdfsToHdfsOnTheCpuNodesOnly() throws Exception {
     String work = hadoop.hdfs("/jobs/regression");
-    Row metrics = RegressionJob.run(spark, hadoop.hdfs("/data/regression"), work);
+    Row metrics = RegressionJob.run(spark, hadoop.hdfs(DATA), work);
 
     assertThat(metrics.getLong(0)).isEqualTo(RegressionData.ROWS);
     // The noise alone gives 0.1; an untrained model is off by about 3.8.

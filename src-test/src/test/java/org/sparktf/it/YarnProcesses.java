@@ -18,8 +18,8 @@ import org.sparktf.core.Leaks;
 /**
  * What an application's containers leave on the NodeManagers: TensorFlow node processes (found by
  * their main class and a working directory in one of the application's containers, so other builds
- * on the machine do not count) and {@code sparktf-node-*} directories in the NodeManagers' local
- * dirs.
+ * on the machine do not count) and {@code sparktf-node-*} directories in those containers under the
+ * NodeManagers' local dirs (so other applications on the shared cluster do not count).
  */
 final class YarnProcesses {
   private static final String NODE_MAIN = "org.sparktf.core.internal.NodeMain";
@@ -48,8 +48,12 @@ final class YarnProcesses {
         .collect(Collectors.toList());
   }
 
-  /** {@code sparktf-node-*} directories under the NodeManagers' local dirs. */
-  static List<Path> nodeDirs(MiniHadoop hadoop) throws IOException {
+  /**
+   * {@code sparktf-node-*} directories under the NodeManagers' local dirs, in a container whose id
+   * holds {@code prefix} (a node's directory is in its executor container's {@code tmp}): other
+   * applications on the shared cluster do not count.
+   */
+  static List<Path> nodeDirs(MiniHadoop hadoop, String prefix) throws IOException {
     List<Path> found = new ArrayList<>();
     for (Path dir : hadoop.localDirs()) {
       if (!Files.isDirectory(dir)) {
@@ -57,6 +61,7 @@ final class YarnProcesses {
       }
       try (Stream<Path> walk = Files.walk(dir)) {
         walk.filter(p -> p.getFileName().toString().startsWith("sparktf-node-"))
+            .filter(p -> p.toString().contains("_" + prefix))
             .forEach(found::add);
       } catch (IOException | java.io.UncheckedIOException e) {
         // A container directory deleted while walking: look again on the next poll.
@@ -68,7 +73,7 @@ final class YarnProcesses {
 
   /**
    * Waits (up to {@code timeout}) until no node process of containers matching {@code prefix} runs
-   * and, when {@code localDirs}, no {@code sparktf-node-*} directory is left.
+   * and, when {@code localDirs}, no {@code sparktf-node-*} directory of those containers is left.
    */
   static void assertNothingLeft(
       MiniHadoop hadoop, String prefix, boolean localDirs, Duration timeout) throws IOException {
@@ -87,7 +92,7 @@ final class YarnProcesses {
       throws IOException {
     List<String> left = new ArrayList<>(nodeProcesses(prefix));
     if (localDirs) {
-      nodeDirs(hadoop).forEach(p -> left.add("directory " + p));
+      nodeDirs(hadoop, prefix).forEach(p -> left.add("directory " + p));
     }
     return left;
   }

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,19 +39,21 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparktf.core.Checkpoints;
 import org.sparktf.core.TFCluster;
 import org.sparktf.tfrecord.io.TFRecordFrameReader;
 
 /**
- * The examples as production jobs on one plain mini HDFS + YARN (started once for all tests here):
+ * The examples as production jobs on the shared plain mini HDFS + YARN ({@link SharedHadoop}):
  * spark-submit in cluster mode to queue CPU_Q from the examples assembly on HDFS, every input and
  * output an hdfs:// path, results read back from HDFS and from the YARN containers' logs; a
  * worker's executor container killed through the ResourceManager mid-training; the application
  * master killed in client and in cluster mode, and the reruns resuming from the checkpoint on HDFS.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedHadoop.class)
 class YarnProductionTest {
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(8);
   private static final Duration SUBMIT_TIMEOUT = Duration.ofMinutes(3);
@@ -57,6 +61,11 @@ class YarnProductionTest {
   private static final String CRITEO = "org.sparktf.examples.criteo.";
   private static final int CRITEO_ROWS = 30_000;
   private static final String CRITEO_SEED = "7";
+  private static final String CRITEO_DATA = "/data/criteo/data";
+
+  /** The undisturbed training's model directory: item 1's job and item 2's baseline. */
+  private static final String UNDISTURBED = "/jobs/criteo/undisturbed";
+
   private static final String LOG_CONFIG = "log4j2-yarn.properties";
 
   /**
@@ -73,12 +82,12 @@ class YarnProductionTest {
   private static final List<SparkSubmission> running = new ArrayList<>();
 
   @BeforeAll
-  static void startClusters() throws Exception {
+  static void uploadInputs(SharedHadoop shared) throws Exception {
     Path jar = Paths.get(System.getProperty("sparktf.test.assembly"));
     assertThat(jar)
         .as("the examples assembly; build it with mvn package (or verify) first")
         .exists();
-    hadoop = MiniHadoop.start(dir);
+    hadoop = shared.hadoop();
     FileSystem fs = hadoop.fs();
     // On HDFS once, world-readable: every submission references it instead of uploading 170 MB,
     // and each NodeManager localizes it once into its public cache.
@@ -121,12 +130,9 @@ class YarnProductionTest {
   }
 
   @AfterAll
-  static void stopClusters() throws Exception {
+  static void stopSubmissions() throws Exception {
     for (SparkSubmission submission : running) {
       submission.destroy();
-    }
-    if (hadoop != null) {
-      hadoop.close();
     }
   }
 
@@ -150,15 +156,27 @@ class YarnProductionTest {
     for (ApplicationId app : apps) {
       YarnProcesses.assertNothingLeft(
           hadoop, YarnProcesses.containerPrefix(app), true, LEAK_TIMEOUT);
+      // Where this class's time goes: each application from submission to its end.
+      ApplicationReport report = awaitEnd(app);
+      System.out.printf(
+          "YARN application %s %s: %s after %.1f s%n",
+          report.getName(),
+          app,
+          report.getFinalApplicationStatus(),
+          (report.getFinishTime() - report.getStartTime()) / 1e3);
     }
     apps.clear();
   }
 
+  /**
+   * Issue 14, item 1: generate → ETL → train (1 PS + 2 workers) → evaluate, each in cluster mode;
+   * the undisturbed training is also the baseline of the fault test's loss.
+   */
   @Test
   @Order(1)
-  void criteoRunsInClusterModeAndSurvivesAWorkerContainerKilledThroughYarn() throws Exception {
+  void criteoRunsInClusterModeFromHdfsToHdfs() throws Exception {
     String raw = hadoop.hdfs("/data/criteo/raw");
-    String data = hadoop.hdfs("/data/criteo/data");
+    String data = hadoop.hdfs(CRITEO_DATA);
     String rows = Integer.toString(CRITEO_ROWS);
     run(
         "criteo-generate",
@@ -190,91 +208,37 @@ class YarnProductionTest {
             "4",
             "--validation-chunks",
             "2");
-    long trainingRows = countRecords("/data/criteo/data/training");
-    long validationRows = countRecords("/data/criteo/data/validation");
+    long trainingRows = countRecords(CRITEO_DATA + "/training");
+    long validationRows = countRecords(CRITEO_DATA + "/validation");
     assertThat(trainingRows + validationRows).isEqualTo(CRITEO_ROWS);
     assertThat(validationRows).isBetween(CRITEO_ROWS * 8L / 100, CRITEO_ROWS * 12L / 100);
     assertThat(driverStdout(etl))
         .contains("ETL wrote " + data + "/training (4 chunks)")
         .contains("Malformed lines dropped: 0");
 
-    // The same training twice: undisturbed, and with worker 1's executor container killed.
-    ApplicationId undisturbed =
-        run(
-            "criteo-train",
-            3,
-            CRITEO + "CriteoTraining",
-            training(data, "/jobs/criteo/undisturbed"));
-    Curve baseline = curve("/jobs/criteo/undisturbed");
-    assertThat(baseline.firstStep()).isZero();
-    assertThat(driverStdout(undisturbed))
-        .contains("SavedModel: " + hadoop.hdfs("/jobs/criteo/undisturbed/export/"));
-
-    String model = "/jobs/criteo/killed";
-    SparkSubmission submission =
-        start(
-            submit("cluster", 3).conf(TFCluster.MAX_RESTARTS_KEY, "2"),
-            "criteo-train-killed",
-            CRITEO + "CriteoTraining",
-            training(data, model));
-    ApplicationId app = submission.applicationId(SUBMIT_TIMEOUT);
-    apps.add(app);
-    long checkpointed = awaitCheckpointAfter(model, 0, submission);
-    ContainerId amContainer = amContainer(app);
-    ContainerId worker = executorContainer(amContainer, "worker:1", submission);
-    long killedAt = System.nanoTime();
-    hadoop.client().signalToContainer(worker, SignalContainerCommand.FORCEFUL_SHUTDOWN);
-    submission.awaitSuccess(JOB_TIMEOUT);
-    double recoverySeconds = (System.nanoTime() - killedAt) / 1e9;
-
-    ApplicationReport report = hadoop.client().getApplicationReport(app);
-    assertThat(report.getQueue()).isEqualTo("CPU_Q");
-    assertThat(report.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
-    String driverLog = hadoop.containerLog(amContainer, "stderr");
-    assertThat(driverLog)
-        .as("the driver's log in the AM container")
-        .contains("Restarting TensorFlow cluster")
-        .contains("(restart 1 of 2)");
-    // YARN replaced the killed container: a fourth executor container was launched.
-    assertThat(launchedExecutors(driverLog))
-        .hasSizeGreaterThanOrEqualTo(4)
-        .containsValue(worker.toString());
-    Curve killed = curve(model);
-    // The restarted chief began at the restored checkpoint's step, not at 0.
-    assertThat(killed.firstStep()).isGreaterThanOrEqualTo(checkpointed).isPositive();
-    System.out.printf(
-        "Criteo on YARN: undisturbed final validation log loss %.5f (step %d); worker container %s"
-            + " killed after checkpoint %d, resumed at step %d, final %.5f (step %d),"
-            + " %.1f s from the kill to the end%n",
-        baseline.lastLoss(),
-        baseline.lastStep(),
-        worker,
-        checkpointed,
-        killed.firstStep(),
-        killed.lastLoss(),
-        killed.lastStep(),
-        recoverySeconds);
-    assertThat(killed.lastLoss())
-        .isCloseTo(baseline.lastLoss(), org.assertj.core.data.Offset.offset(LOSS_TOLERANCE));
-    String stdout = driverStdout(app);
+    ApplicationId training =
+        run("criteo-train", 3, CRITEO + "CriteoTraining", training(data, UNDISTURBED));
+    Curve curve = curve(UNDISTURBED);
+    assertThat(curve.firstStep()).isZero();
+    String stdout = driverStdout(training);
     assertThat(stdout)
         .contains("Trained with 1 PS + 2 workers")
         .contains("validation_log_loss")
-        .contains("SavedModel: " + hadoop.hdfs(model + "/export/"));
+        .contains("SavedModel: " + hadoop.hdfs(UNDISTURBED + "/export/"));
     String export = exportOf(stdout);
     assertThat(hadoop.fs().exists(new org.apache.hadoop.fs.Path(export, "saved_model.pb")))
         .isTrue();
 
-    // The SavedModel of the disturbed run, loaded and scored on the validation split by TFModel.
+    // The SavedModel, loaded and scored on the validation split by TFModel.
     ApplicationId evaluation =
         run(
             "criteo-evaluate",
-            3,
+            2,
             CRITEO + "CriteoEvaluation",
             "--data",
             data,
             "--model",
-            hadoop.hdfs(model),
+            hadoop.hdfs(UNDISTURBED),
             "--planted-seed",
             CRITEO_SEED,
             "--planted",
@@ -292,15 +256,130 @@ class YarnProductionTest {
     assertThat(optimum.find()).isTrue();
     double logLoss = Double.parseDouble(scored.group(3));
     System.out.printf(
-        "Criteo evaluation on YARN: log loss %.5f, optimum %s, ratio %s%n",
-        logLoss, optimum.group(1), optimum.group(2));
+        "Criteo on YARN: final validation log loss %.5f (step %d); evaluation log loss %.5f,"
+            + " optimum %s, ratio %s%n",
+        curve.lastLoss(), curve.lastStep(), logLoss, optimum.group(1), optimum.group(2));
     // A model that learned nothing scores ln 2 = 0.693; the planted optimum is about 0.43.
     assertThat(logLoss).isLessThan(0.5);
     assertThat(Double.parseDouble(optimum.group(2))).isLessThan(1.15);
   }
 
+  /**
+   * Issue 14, item 2, in as few trainings as it takes. A client-mode run whose AM is killed after
+   * its first checkpoint fails and leaves nothing; the cluster-mode rerun resumes from that
+   * checkpoint on HDFS; YARN kills one of its worker's executor container, YARN replaces it and the
+   * TensorFlow cluster restarts from the latest checkpoint; then its AM (the driver) is killed,
+   * nothing of the first attempt survives, and YARN's second attempt resumes the checkpoint and
+   * finishes with a loss close to the undisturbed run's.
+   */
   @Test
   @Order(2)
+  void killedContainersAndApplicationMastersLeaveNothingAndTheRerunsResume() throws Exception {
+    String data = hadoop.hdfs(CRITEO_DATA);
+    String model = "/jobs/criteo/killed";
+
+    // Client mode: the driver is spark-submit's JVM; the AM only holds the executors' containers.
+    SparkSubmission client =
+        start(
+            submit("client", 3),
+            "criteo-am-client",
+            CRITEO + "CriteoTraining",
+            training(data, model));
+    ApplicationId clientApp = client.applicationId(SUBMIT_TIMEOUT);
+    apps.add(clientApp);
+    awaitCheckpointAfter(model, 0, client);
+    hadoop
+        .client()
+        .signalToContainer(amContainer(clientApp), SignalContainerCommand.FORCEFUL_SHUTDOWN);
+    assertThat(client.await(JOB_TIMEOUT)).as(client.tail()).isNotZero();
+    assertThat(awaitEnd(clientApp).getYarnApplicationState())
+        .isEqualTo(YarnApplicationState.FAILED);
+    YarnProcesses.assertNothingLeft(
+        hadoop, YarnProcesses.containerPrefix(clientApp), true, LEAK_TIMEOUT);
+    long savedByClient = Checkpoints.latestStep(hadoop.conf(), hadoop.hdfs(model)).getAsLong();
+
+    // Cluster mode, two attempts, two TensorFlow restarts: the rerun of the client's job.
+    SparkSubmission cluster =
+        start(
+            submit("cluster", 3)
+                .conf(TFCluster.MAX_RESTARTS_KEY, "2")
+                .conf("spark.yarn.maxAppAttempts", "2"),
+            "criteo-train-killed",
+            CRITEO + "CriteoTraining",
+            training(data, model));
+    ApplicationId app = cluster.applicationId(SUBMIT_TIMEOUT);
+    apps.add(app);
+    long checkpointed = awaitCheckpointAfter(model, savedByClient, cluster);
+    long resumedByRerun = awaitCurveFrom(model, savedByClient, cluster);
+    ContainerId firstAm = amContainer(app);
+    ContainerId worker = executorContainer(firstAm, "worker:1", cluster);
+    long killedAt = System.nanoTime();
+    hadoop.client().signalToContainer(worker, SignalContainerCommand.FORCEFUL_SHUTDOWN);
+    // The restart: the driver says so, YARN launched a fourth executor container (the
+    // replacement the restarted cluster waits for), and the new chief began at the restored
+    // checkpoint's step (its curve starts there), not at 0.
+    String driverLog =
+        poll(
+            "the restart and a replacement executor in the log of " + firstAm,
+            cluster,
+            () ->
+                Optional.of(hadoop.containerLog(firstAm, "stderr"))
+                    .filter(
+                        log ->
+                            log.contains("(restart 1 of 2)")
+                                && launchedExecutors(log).size() >= 4));
+    double restartSeconds = (System.nanoTime() - killedAt) / 1e9;
+    assertThat(driverLog).contains("Restarting TensorFlow cluster");
+    assertThat(launchedExecutors(driverLog)).containsValue(worker.toString());
+    long restartedAt = awaitCurveFrom(model, checkpointed, cluster);
+    long savedByFirstAttempt = awaitCheckpointAfter(model, restartedAt, cluster);
+
+    hadoop.client().signalToContainer(firstAm, SignalContainerCommand.FORCEFUL_SHUTDOWN);
+    YarnProcesses.assertNothingLeft(
+        hadoop,
+        YarnProcesses.containerPrefix(firstAm.getApplicationAttemptId()),
+        false,
+        LEAK_TIMEOUT);
+    cluster.awaitSuccess(JOB_TIMEOUT);
+
+    ApplicationReport report = hadoop.client().getApplicationReport(app);
+    assertThat(report.getQueue()).isEqualTo("CPU_Q");
+    assertThat(report.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
+    assertThat(hadoop.client().getApplicationAttempts(app)).hasSize(2);
+    Curve killed = curve(model);
+    Curve baseline = curve(UNDISTURBED);
+    System.out.printf(
+        "Kills on YARN: client run checkpointed step %d (its AM killed); cluster rerun resumed at"
+            + " %d, checkpointed %d; worker container %s killed, restart %.1f s later at step %d;"
+            + " AM killed after checkpoint %d; attempt 2 resumed at %d, final validation log loss"
+            + " %.5f (step %d) against the undisturbed %.5f (step %d)%n",
+        savedByClient,
+        resumedByRerun,
+        checkpointed,
+        worker,
+        restartSeconds,
+        restartedAt,
+        savedByFirstAttempt,
+        killed.firstStep(),
+        killed.lastLoss(),
+        killed.lastStep(),
+        baseline.lastLoss(),
+        baseline.lastStep());
+    assertThat(resumedByRerun).isPositive().isGreaterThanOrEqualTo(savedByClient);
+    assertThat(restartedAt).isGreaterThanOrEqualTo(checkpointed);
+    assertThat(killed.firstStep()).isGreaterThanOrEqualTo(savedByFirstAttempt);
+    assertThat(killed.lastLoss())
+        .isCloseTo(baseline.lastLoss(), org.assertj.core.data.Offset.offset(LOSS_TOLERANCE));
+    String stdout = driverStdout(app);
+    assertThat(stdout).contains("SavedModel: " + hadoop.hdfs(model + "/export/"));
+    assertThat(
+            hadoop.fs().exists(new org.apache.hadoop.fs.Path(exportOf(stdout), "saved_model.pb")))
+        .isTrue();
+  }
+
+  /** Issue 14, item 1: the MNIST job in cluster mode. */
+  @Test
+  @Order(3)
   void mnistRunsInClusterModeFromHdfsToHdfs() throws Exception {
     String out = hadoop.hdfs("/jobs/mnist");
     ApplicationId app =
@@ -339,70 +418,14 @@ class YarnProductionTest {
         .isTrue();
   }
 
-  @Test
-  @Order(3)
-  void aKilledApplicationMasterLeavesNothingAndTheRerunResumesFromTheCheckpoint() throws Exception {
-    String data = hadoop.hdfs("/data/criteo/data");
-    String model = "/jobs/criteo/am-killed";
-
-    // Client mode: the driver is spark-submit's JVM; the AM only holds the executors' containers.
-    SparkSubmission client =
-        start(
-            submit("client", 3),
-            "criteo-am-client",
-            CRITEO + "CriteoTraining",
-            training(data, model));
-    ApplicationId clientApp = client.applicationId(SUBMIT_TIMEOUT);
-    apps.add(clientApp);
-    awaitCheckpointAfter(model, 0, client);
-    hadoop
-        .client()
-        .signalToContainer(amContainer(clientApp), SignalContainerCommand.FORCEFUL_SHUTDOWN);
-    assertThat(client.await(JOB_TIMEOUT)).as(client.tail()).isNotZero();
-    assertThat(awaitEnd(clientApp).getYarnApplicationState())
-        .isEqualTo(YarnApplicationState.FAILED);
-    YarnProcesses.assertNothingLeft(
-        hadoop, YarnProcesses.containerPrefix(clientApp), true, LEAK_TIMEOUT);
-    long savedByClient = Checkpoints.latestStep(hadoop.conf(), hadoop.hdfs(model)).getAsLong();
-
-    // Cluster mode with two attempts: the rerun resumes the client run's checkpoint; its AM (the
-    // driver) is killed; YARN's second attempt resumes that one's checkpoint and finishes.
-    SparkSubmission cluster =
-        start(
-            submit("cluster", 3).conf("spark.yarn.maxAppAttempts", "2"),
-            "criteo-am-cluster",
-            CRITEO + "CriteoTraining",
-            training(data, model));
-    ApplicationId clusterApp = cluster.applicationId(SUBMIT_TIMEOUT);
-    apps.add(clusterApp);
-    long savedByFirstAttempt = awaitCheckpointAfter(model, savedByClient, cluster);
-    long resumedByFirstAttempt = curve(model).firstStep();
-    ContainerId firstAm = amContainer(clusterApp);
-    hadoop.client().signalToContainer(firstAm, SignalContainerCommand.FORCEFUL_SHUTDOWN);
-    ApplicationAttemptId firstAttempt = firstAm.getApplicationAttemptId();
-    YarnProcesses.assertNothingLeft(
-        hadoop, YarnProcesses.containerPrefix(firstAttempt), false, LEAK_TIMEOUT);
-    cluster.awaitSuccess(JOB_TIMEOUT);
-
-    ApplicationReport report = hadoop.client().getApplicationReport(clusterApp);
-    assertThat(report.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
-    assertThat(hadoop.client().getApplicationAttempts(clusterApp)).hasSize(2);
-    long resumedBySecondAttempt = curve(model).firstStep();
-    System.out.printf(
-        "AM kills on YARN: client run checkpointed step %d; cluster attempt 1 resumed at %d and"
-            + " checkpointed %d; attempt 2 resumed at %d%n",
-        savedByClient, resumedByFirstAttempt, savedByFirstAttempt, resumedBySecondAttempt);
-    assertThat(resumedByFirstAttempt).isPositive().isGreaterThanOrEqualTo(savedByClient);
-    assertThat(resumedBySecondAttempt).isGreaterThanOrEqualTo(savedByFirstAttempt);
-    assertThat(driverStdout(clusterApp)).contains("SavedModel: " + hadoop.hdfs(model + "/export/"));
-  }
-
   // ---- submitting -------------------------------------------------------------------------
 
   /**
-   * About 3,400 global steps, 30-60 s of training on a loaded 2-core machine: long enough that a
+   * About 1,700 global steps, 15-30 s of training on a loaded 2-core machine: long enough that a
    * kill sent through the ResourceManager (it reaches the container with a NodeManager heartbeat)
-   * after the first checkpoint lands mid-training.
+   * after a checkpoint lands mid-training. More epochs only cost time: the validation loss is
+   * lowest early (measured with 16 epochs: 0.454 at the chief's first evaluation, 0.457 at step
+   * 1,790, 0.472 at step 3,392; with 8: 0.457 at step 1,696).
    */
   private static String[] training(String data, String model) {
     return new String[] {
@@ -413,7 +436,7 @@ class YarnProductionTest {
       "--workers",
       "2",
       "--epochs",
-      "16",
+      "8",
       "--batch-size",
       "128",
       "--learning-rate",
@@ -541,18 +564,57 @@ class YarnProductionTest {
   /** Waits for a checkpoint newer than {@code step} on HDFS and returns its step. */
   private static long awaitCheckpointAfter(String model, long step, SparkSubmission submission)
       throws Exception {
+    return poll(
+        "a checkpoint after step " + step + " in " + model,
+        submission,
+        () -> {
+          OptionalLong latest = Checkpoints.latestStep(hadoop.conf(), hadoop.hdfs(model));
+          return latest.isPresent() && latest.getAsLong() > step
+              ? Optional.of(latest.getAsLong())
+              : Optional.empty();
+        });
+  }
+
+  /**
+   * Waits until a chief that began at step {@code step} or later wrote its curve (each chief
+   * rewrites the curve from the step it began at) and returns that step.
+   */
+  private static long awaitCurveFrom(String model, long step, SparkSubmission submission)
+      throws Exception {
+    return poll(
+        "a curve from step " + step + " in " + model,
+        submission,
+        () -> {
+          try {
+            List<double[]> points = Curve.parse(readCurve(model));
+            return points.isEmpty() || points.get(0)[0] < step
+                ? Optional.empty()
+                : Optional.of((long) points.get(0)[0]);
+          } catch (IOException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            // The chief is rewriting the file: read it again on the next poll.
+            return Optional.empty();
+          }
+        });
+  }
+
+  /**
+   * Polls {@code probe} until it gives a value; fails once spark-submit exited without one, or
+   * after {@link #JOB_TIMEOUT}.
+   */
+  private static <T> T poll(String what, SparkSubmission submission, Callable<Optional<T>> probe)
+      throws Exception {
     long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
     while (true) {
-      OptionalLong latest = Checkpoints.latestStep(hadoop.conf(), hadoop.hdfs(model));
-      if (latest.isPresent() && latest.getAsLong() > step) {
-        return latest.getAsLong();
+      boolean alive = submission.isAlive();
+      Optional<T> value = probe.call();
+      if (value.isPresent()) {
+        return value.get();
       }
-      if (System.nanoTime() > deadline) {
+      if (!alive || System.nanoTime() > deadline) {
         throw new AssertionError(
-            "Cannot see a checkpoint after step "
-                + step
-                + " in "
-                + model
+            "Cannot see "
+                + what
+                + (alive ? " within " + JOB_TIMEOUT : ": spark-submit exited")
                 + ":\n"
                 + submission.tail());
       }
@@ -573,25 +635,34 @@ class YarnProductionTest {
     double lastLoss() {
       return points.get(points.size() - 1)[2];
     }
+
+    /** The points (step, seconds, log loss) of the file's text, after its header line. */
+    static List<double[]> parse(String text) {
+      List<double[]> points = new ArrayList<>();
+      String[] lines = text.split("\n");
+      for (int i = 1; i < lines.length; i++) {
+        String[] f = lines[i].trim().split("\t");
+        points.add(
+            new double[] {
+              Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])
+            });
+      }
+      return points;
+    }
   }
 
   private static Curve curve(String model) throws IOException {
-    String text;
-    try (InputStream in =
-        hadoop.fs().open(new org.apache.hadoop.fs.Path(model, "validation_loss.tsv"))) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    List<double[]> points = new ArrayList<>();
-    String[] lines = text.split("\n");
-    for (int i = 1; i < lines.length; i++) {
-      String[] f = lines[i].trim().split("\t");
-      points.add(
-          new double[] {
-            Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])
-          });
-    }
+    String text = readCurve(model);
+    List<double[]> points = Curve.parse(text);
     assertThat(points).as("the curve in %s:%n%s", model, text).isNotEmpty();
     return new Curve(points);
+  }
+
+  private static String readCurve(String model) throws IOException {
+    try (InputStream in =
+        hadoop.fs().open(new org.apache.hadoop.fs.Path(model, "validation_loss.tsv"))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private static String exportOf(String stdout) {
