@@ -44,7 +44,10 @@ import org.tensorflow.types.TInt64;
  * </ul>
  *
  * <p>Tables read through {@link SparseLookup}s and handed to the factories that take a {@link
- * SparseOptimizer} get sparse updates: only the looked-up rows' gradients cross the network.
+ * SparseOptimizer} get sparse updates: only the looked-up rows' gradients cross the network. The
+ * rows of a {@link ShardedTable} go to the shard that owns them: the worker sums a table's repeated
+ * ids, splits the ids and their summed rows by shard, and each shard applies its part on its own
+ * device, where its slot variables live; in synchronous mode each shard has its own queue.
  *
  * <p>Build it after the model and before any other variable, so the optimizer trains exactly the
  * model's variables. It adds an int64 {@code global_step} variable on the first parameter server.
@@ -63,6 +66,8 @@ public final class ReplicatedTraining {
   private final Operand<TInt64> readStep;
   private final Duration syncTimeout;
   private final Operand<?> loss;
+  // Tables of more than one shard: the saver installed in begin writes them as logical tables.
+  private final List<ShardedTable> shardedTables;
   // Asynchronous.
   private Operand<TInt64> applyAndCount;
   // Synchronous.
@@ -108,6 +113,7 @@ public final class ReplicatedTraining {
               graph, tf.withDevice(ctx.localDevice()), sparseOptimizer, loss, lookups);
       gradients = sparse.dense();
     }
+    this.shardedTables = sparse == null ? List.of() : List.copyOf(sparse.sharded());
     this.globalStep =
         tf.withDevice(ctx.variableDevice(0)).withName("global_step").variable(tf.constant(0L));
     this.readStep = tf.withDevice(ctx.variableDevice(0)).identity(globalStep);
@@ -235,9 +241,14 @@ public final class ReplicatedTraining {
   /**
    * Prepares a session for training: the chief restores the latest checkpoint of the model
    * directory (or initializes the variables when there is none); the other workers wait until it
-   * has. Returns the global step training starts from.
+   * has. Returns the global step training starts from. With {@link ShardedTable}s of more than one
+   * shard among the lookups, it first installs the graph's saver, which checkpoints each as one
+   * logical table (see {@link ShardedTable}); call it before any save or restore.
    */
   public long begin(Session session, Duration timeout) {
+    // Before the first save or restore, which would otherwise build TensorFlow Java's default
+    // saver, writing each shard under its own name.
+    LogicalSaver.install(graph, shardedTables);
     if (ctx.isChief()) {
       OptionalLong restored =
           ctx.modelDir() == null ? OptionalLong.empty() : Checkpoints.restoreLatest(ctx, session);

@@ -1,13 +1,17 @@
 package org.sparktf.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.DynamicPartition;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -18,19 +22,20 @@ import org.tensorflow.types.TInt64;
  * apply ops. Per step, only the batch's ids and their rows cross the network, in both directions,
  * never a tensor of the table's size.
  *
- * <p>The lookup runs on the table's device. Read the table only through lookups handed to {@link
- * ReplicatedTraining}: it computes no dense gradient for it, so another use of the table would not
- * be trained.
+ * <p>The lookup runs on the table's device; for a {@link ShardedTable}, each shard gathers the ids
+ * it owns on its own device and the rows are stitched back in the ids' order on the caller's. Read
+ * the table only through lookups handed to {@link ReplicatedTraining}: it computes no dense
+ * gradient for it, so another use of the table would not be trained.
  */
 public final class SparseLookup {
   private static final Pattern JOB = Pattern.compile("/job:([^/]+)");
   private static final Pattern TASK = Pattern.compile("/task:(\\d+)");
 
-  private final Variable<TFloat32> table;
+  private final ShardedTable table;
   private final Operand<TInt64> ids;
   private final Operand<TFloat32> rows;
 
-  private SparseLookup(Variable<TFloat32> table, Operand<TInt64> ids, Operand<TFloat32> rows) {
+  private SparseLookup(ShardedTable table, Operand<TInt64> ids, Operand<TFloat32> rows) {
     this.table = table;
     this.ids = ids;
     this.rows = rows;
@@ -51,8 +56,47 @@ public final class SparseLookup {
               + table.shape()
               + "; it needs a known shape of rank >= 1");
     }
-    Ops onTable = tf.withDevice(deviceOf((GraphOperation) table.op()));
-    return new SparseLookup(table, ids, onTable.gather(table, ids, onTable.constant(0)));
+    ShardedTable whole = ShardedTable.of(table);
+    return new SparseLookup(whole, ids, gatherOnDevice(tf, table, ids));
+  }
+
+  /**
+   * Gathers the rows of a sharded table for {@code ids} of any shape; the rows have shape {@code
+   * ids.shape + table.shape[1:]}. Each shard gathers the ids it owns on its own device; routing the
+   * ids and stitching the rows back in the ids' order runs on {@code tf}'s device (the worker's).
+   */
+  public static SparseLookup gather(Ops tf, ShardedTable table, Operand<TInt64> ids) {
+    if (table.numShards() == 1) {
+      return gather(tf, table.shards().get(0), ids);
+    }
+    int k = table.numShards();
+    Operand<TInt64> flat = tf.reshape(ids, tf.constant(new long[] {-1}));
+    Operand<TInt32> shard = table.shardOf(tf, flat);
+    Operand<TInt64> inShard = table.rowInShard(tf, flat, shard);
+    Operand<TInt32> positions =
+        tf.range(tf.constant(0), tf.size(flat, TInt32.class), tf.constant(1));
+    DynamicPartition<TInt64> shardIds = tf.dynamicPartition(inShard, shard, (long) k);
+    DynamicPartition<TInt32> shardPositions = tf.dynamicPartition(positions, shard, (long) k);
+    List<Operand<TFloat32>> shardRows = new ArrayList<>();
+    List<Operand<TInt32>> indices = new ArrayList<>();
+    for (int s = 0; s < k; s++) {
+      shardRows.add(gatherOnDevice(tf, table.shards().get(s), shardIds.outputs().get(s)));
+      indices.add(shardPositions.outputs().get(s));
+    }
+    Operand<TFloat32> stitched = tf.dynamicStitch(indices, shardRows);
+    // ids.shape + table.shape[1:]
+    long[] rowDims = table.shape().asArray();
+    Operand<TInt64> rowShape =
+        tf.constant(java.util.Arrays.copyOfRange(rowDims, 1, rowDims.length));
+    Operand<TInt64> shape =
+        tf.concat(List.of(tf.shape(ids, TInt64.class), rowShape), tf.constant(0));
+    return new SparseLookup(table, ids, tf.reshape(stitched, shape));
+  }
+
+  private static Operand<TFloat32> gatherOnDevice(
+      Ops tf, Variable<TFloat32> variable, Operand<TInt64> ids) {
+    Ops onTable = tf.withDevice(deviceOf((GraphOperation) variable.op()));
+    return onTable.gather(variable, ids, onTable.constant(0));
   }
 
   /** The looked-up rows. */
@@ -60,8 +104,25 @@ public final class SparseLookup {
     return rows;
   }
 
-  /** The table the rows come from. */
+  /**
+   * The table the rows come from.
+   *
+   * @throws IllegalStateException when the table has more than one shard: use {@link #sharded()}
+   */
   public Variable<TFloat32> table() {
+    if (table.numShards() != 1) {
+      throw new IllegalStateException(
+          "Cannot return the single variable of table "
+              + table.name()
+              + ": it has "
+              + table.numShards()
+              + " shards; use sharded().shards()");
+    }
+    return table.shards().get(0);
+  }
+
+  /** The (possibly single-shard) table the rows come from. */
+  public ShardedTable sharded() {
     return table;
   }
 

@@ -30,6 +30,7 @@ final class SparseUpdates {
   private final SparseOptimizer optimizer;
   private final List<GradAndVar<?>> dense = new ArrayList<>();
   private final List<Table> tables = new ArrayList<>();
+  private final List<ShardedTable> sharded = new ArrayList<>();
 
   /** One table's gradient: its unique ids and, for each, the sum of the rows' gradients. */
   record Table(Variable<TFloat32> variable, Operand<TInt64> ids, Operand<TFloat32> gradient) {}
@@ -42,15 +43,17 @@ final class SparseUpdates {
       List<SparseLookup> lookups) {
     this.optimizer = optimizer;
     Map<String, List<SparseLookup>> byTable = new LinkedHashMap<>();
+    java.util.Set<String> tableVariables = new java.util.HashSet<>();
     for (SparseLookup lookup : lookups) {
-      byTable.computeIfAbsent(lookup.table().op().name(), t -> new ArrayList<>()).add(lookup);
+      byTable.computeIfAbsent(lookup.sharded().name(), t -> new ArrayList<>()).add(lookup);
+      lookup.sharded().shards().forEach(shard -> tableVariables.add(shard.op().name()));
     }
     List<Output<?>> variables = new ArrayList<>();
     graph
         .operations()
         .forEachRemaining(
             op -> {
-              if (isVariable(op) && !byTable.containsKey(op.name())) {
+              if (isVariable(op) && !tableVariables.contains(op.name())) {
                 variables.add(op.output(0));
               }
             });
@@ -77,13 +80,13 @@ final class SparseUpdates {
       if (gradient == null) {
         throw new IllegalArgumentException(
             "Invalid sparse lookup of "
-                + lookups.get(i).table().op().name()
+                + lookups.get(i).sharded().name()
                 + ": the loss does not depend on its rows");
       }
       rowGradients.put(lookups.get(i), gradient);
     }
     for (List<SparseLookup> group : byTable.values()) {
-      Variable<TFloat32> table = group.get(0).table();
+      ShardedTable table = group.get(0).sharded();
       List<Operand<TInt64>> ids = new ArrayList<>();
       List<Operand<TFloat32>> rows = new ArrayList<>();
       for (SparseLookup lookup : group) {
@@ -95,9 +98,37 @@ final class SparseUpdates {
       Operand<TInt64> allIds = ids.size() == 1 ? ids.get(0) : local.concat(ids, local.constant(0));
       Operand<TFloat32> allRows =
           rows.size() == 1 ? rows.get(0) : local.concat(rows, local.constant(0));
-      Table summed = sumDuplicates(local, table, allIds, allRows);
-      tables.add(summed);
+      Table summed = sumDuplicates(local, table.shards().get(0), allIds, allRows);
+      if (table.numShards() == 1) {
+        tables.add(summed);
+      } else {
+        sharded.add(table);
+        tables.addAll(partition(local, table, summed.ids(), summed.gradient()));
+      }
     }
+  }
+
+  /**
+   * A sharded table's gradient split by owning shard, each part with the ids' rows within their
+   * shard, so that every later step (the apply, the synchronous queues) treats a shard as a table.
+   */
+  private static List<Table> partition(
+      Ops local, ShardedTable table, Operand<TInt64> ids, Operand<TFloat32> gradient) {
+    int k = table.numShards();
+    Operand<TInt32> shard = table.shardOf(local, ids);
+    Operand<TInt64> inShard = table.rowInShard(local, ids, shard);
+    var shardIds = local.dynamicPartition(inShard, shard, (long) k).outputs();
+    var shardRows = local.dynamicPartition(gradient, shard, (long) k).outputs();
+    List<Table> parts = new ArrayList<>();
+    for (int s = 0; s < k; s++) {
+      parts.add(new Table(table.shards().get(s), shardIds.get(s), shardRows.get(s)));
+    }
+    return parts;
+  }
+
+  /** The tables of more than one shard, for the saver that writes them as logical tables. */
+  List<ShardedTable> sharded() {
+    return sharded;
   }
 
   /** The gradients of the variables that are no table, for the dense optimizer. */
@@ -178,7 +209,7 @@ final class SparseUpdates {
   }
 
   /** [-1, table.shape[1:]...]: a row per id. */
-  private static Operand<TInt64> rowShape(Ops tf, Variable<TFloat32> table) {
+  private static Operand<TInt64> rowShape(Ops tf, ShardedTable table) {
     long[] dims = table.shape().asArray();
     long[] shape = dims.clone();
     shape[0] = -1;

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
@@ -15,8 +17,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.StdArrays;
+import org.tensorflow.op.Ops;
 import org.tensorflow.proto.Event;
 import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /** Two parameter servers share the variables; two workers train them, in both update modes. */
 class ReplicatedTrainingTest {
@@ -115,6 +125,66 @@ class ReplicatedTrainingTest {
       assertThat(Float.parseFloat(r[SparseRegression.ROWS])).isCloseTo(2f, Offset.offset(0.05f));
       // One update per step, each averaging both workers' rows.
       assertThat(Long.parseLong(r[SparseRegression.ROWS + 1])).isEqualTo(STEPS);
+    }
+  }
+
+  @Test
+  void aTableShardedOverBothParameterServersTrainsSynchronouslyAndExportsAsOneTable()
+      throws Exception {
+    train(new SparseRegression(true, STEPS, 2));
+    float[] trained = new float[SparseRegression.ROWS];
+    for (int worker = 0; worker < 2; worker++) {
+      String[] r = result(worker);
+      for (int row = 0; row < SparseRegression.ROWS; row++) {
+        trained[row] = Float.parseFloat(r[row]);
+        assertThat(trained[row])
+            .as("row %d", row)
+            .isCloseTo(SparseRegression.planted(row), Offset.offset(0.05f));
+      }
+      assertThat(Long.parseLong(r[SparseRegression.ROWS + 1])).isEqualTo(STEPS);
+    }
+    long[] every = java.util.stream.LongStream.range(0, SparseRegression.ROWS).toArray();
+    // The export: one variable of the full shape, nothing placed on a parameter server.
+    try (SavedModelBundle bundle = SavedModelBundle.load(dir.resolve("export").toString());
+        TInt64 ids = TInt64.vectorOf(every)) {
+      GraphDef def = bundle.graph().toGraphDef();
+      assertThat(def.getNodeList()).noneMatch(node -> node.getDevice().contains("/job:ps"));
+      assertThat(def.getNodeList())
+          .filteredOn(node -> node.getOp().equals("VariableV2"))
+          .extracting(NodeDef::getName)
+          .containsExactly("table");
+      try (var result =
+          bundle.function("serving_default").call(Map.of(SparseRegression.SERVING_IDS, ids))) {
+        TFloat32 rows = (TFloat32) result.get(SparseRegression.SERVING_ROWS).get();
+        assertThat(StdArrays.array1dCopyOf(rows)).containsExactly(trained);
+      }
+    }
+    // The checkpoint of two shards restores into three.
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      ShardedTable table =
+          ShardedTable.create(
+              tf,
+              "table",
+              Shape.of(SparseRegression.ROWS),
+              3,
+              s -> null,
+              (ops, first, shape) -> ops.zeros(ops.constant(shape.asArray()), TFloat32.class));
+      SparseLookup lookup = SparseLookup.gather(tf, table, tf.constant(every));
+      LogicalSaver.install(graph, List.of(table));
+      try (Session session = new Session(graph)) {
+        session.initialize();
+        assertThat(
+                Checkpoints.restoreLatest(
+                    session,
+                    new Configuration(false),
+                    dir.toUri().toString(),
+                    Files.createTempDirectory(dir, "restore-")))
+            .hasValue(STEPS);
+        try (TFloat32 rows = (TFloat32) session.runner().fetch(lookup.rows()).run().get(0)) {
+          assertThat(StdArrays.array1dCopyOf(rows)).containsExactly(trained);
+        }
+      }
     }
   }
 

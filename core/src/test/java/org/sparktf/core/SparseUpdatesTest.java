@@ -43,6 +43,15 @@ class SparseUpdatesTest {
 
   /** The embedding model's variables after {@code steps} steps, sparse or dense. */
   private static float[][] trainEmbedding(SparseOptimizer optimizer, boolean sparse, int steps) {
+    return trainEmbedding(optimizer, sparse, steps, 1);
+  }
+
+  /**
+   * The embedding model's variables after {@code steps} steps, sparse or dense, the table in {@code
+   * shards} shards (sparse only).
+   */
+  static float[][] trainEmbedding(
+      SparseOptimizer optimizer, boolean sparse, int steps, int shards) {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       // FTRL's weights are a function of its accumulators, so a dense FTRL step also moves the
@@ -54,7 +63,17 @@ class SparseUpdatesTest {
           initial[r][d] = ftrl ? 0f : 0.1f * (r - 4) + 0.03f * d;
         }
       }
-      Variable<TFloat32> table = tf.withName("table").variable(tf.constant(initial));
+      ShardedTable table =
+          ShardedTable.create(
+              tf,
+              "table",
+              Shape.of(ROWS, DIM),
+              shards,
+              s -> null,
+              (ops, first, shape) ->
+                  ops.constant(
+                      java.util.Arrays.copyOfRange(
+                          initial, (int) first, (int) (first + shape.size(0)))));
       // A dense variable trained alongside: a bias, whose update cannot race the rows' gradient
       // (which reads only the forward pass and constants).
       Variable<TFloat32> bias = tf.withName("bias").variable(tf.constant(new float[] {0.5f}));
@@ -62,7 +81,8 @@ class SparseUpdatesTest {
       Placeholder<TInt64> ids = tf.placeholder(TInt64.class);
       Placeholder<TFloat32> y = tf.placeholder(TFloat32.class);
       SparseLookup lookup = SparseLookup.gather(tf, table, ids);
-      Operand<TFloat32> rows = sparse ? lookup.rows() : tf.gather(table, ids, tf.constant(0));
+      Operand<TFloat32> rows =
+          sparse ? lookup.rows() : tf.gather(lookup.table(), ids, tf.constant(0));
       // [batch, ids, dim] · w, summed over ids and dims: a prediction per example.
       Operand<TFloat32> prediction =
           tf.math.add(tf.reduceSum(tf.math.mul(rows, w), tf.constant(new int[] {1, 2})), bias);
@@ -80,7 +100,8 @@ class SparseUpdatesTest {
         for (int i = 0; i < steps; i++) {
           training.step(session, Map.<Operand<?>, Tensor>of(ids, idsValue, y, yValue));
         }
-        try (var result = session.runner().fetch(table).fetch(bias).run()) {
+        try (TInt64 every = TInt64.vectorOf(java.util.stream.LongStream.range(0, ROWS).toArray());
+            var result = session.runner().feed(ids, every).fetch(rows).fetch(bias).run()) {
           float[][] tableValue = StdArrays.array2dCopyOf((TFloat32) result.get(0));
           float[] wValue = StdArrays.array1dCopyOf((TFloat32) result.get(1));
           float[][] all = new float[ROWS + 1][];

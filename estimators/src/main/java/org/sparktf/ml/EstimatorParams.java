@@ -31,6 +31,7 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
   private final BooleanParam tensorboard;
   private final IntParam summarySteps;
   private final Param<String> optimizer;
+  private final IntParam tableShards;
   private final FloatParam learningRate;
   private final BooleanParam syncReplicas;
   private final LongParam feedTimeout;
@@ -100,6 +101,15 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
                 + " ModelBuilder.lookup (Layers.embedding, Layers.wide) get sparse updates; with"
                 + " adam (no sparse apply op in TensorFlow) every variable is updated densely.",
             ParamValidators.inArray(new String[] {"sgd", "adam", "adagrad"}));
+    tableShards =
+        new IntParam(
+            this,
+            "tableShards",
+            "How many shards Layers.embedding / Layers.wide (ModelBuilder.table) split each table"
+                + " into, over the parameter servers; 0: one per parameter-server task (1 without"
+                + " any). Checkpoints and the exported model hold each table as one. Default: 0."
+                + " With adam (dense updates) tables are not sharded; a count above 1 is refused.",
+            ParamValidators.gtEq(0));
     learningRate =
         new FloatParam(
             this,
@@ -207,6 +217,7 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
     setDefault(tensorboard, true);
     setDefault(summarySteps, 50);
     setDefault(optimizer, "sgd");
+    setDefault(tableShards, 0);
     setDefault(learningRate, 0.01f);
     setDefault(syncReplicas, false);
     setDefault(feedTimeout, 600L);
@@ -333,6 +344,14 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
 
   public String getOptimizer() {
     return getOrDefault(optimizer);
+  }
+
+  public IntParam tableShards() {
+    return tableShards;
+  }
+
+  public int getTableShards() {
+    return (Integer) getOrDefault(tableShards);
   }
 
   public FloatParam learningRate() {

@@ -172,6 +172,11 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
     return with(optimizer(), v);
   }
 
+  /** See {@link EstimatorParams#tableShards()}. */
+  public TFEstimator setTableShards(int v) {
+    return with(tableShards(), v);
+  }
+
   public TFEstimator setLearningRate(float v) {
     return with(learningRate(), v);
   }
@@ -328,6 +333,7 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
         .steps(getSteps())
         .epochs(getEpochs())
         .optimizer(getOptimizer())
+        .tableShards(getTableShards())
         .learningRate(getLearningRate())
         .syncReplicas(getSyncReplicas())
         .checkpointInterval(getCheckpointInterval())

@@ -12,6 +12,7 @@ import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
 import org.sparktf.core.SavedModels;
+import org.sparktf.core.ShardedTable;
 import org.sparktf.core.SparseLookup;
 import org.sparktf.core.SparseOptimizer;
 import org.sparktf.core.TFRecordBatches;
@@ -64,7 +65,15 @@ public final class EstimatorNode implements NodeFunction {
               ? local.withName("label").placeholder(TInt64.class)
               : local.withName("label").placeholder(TFloat32.class);
       ModelBuilder builder =
-          new ModelBuilder(root, local, inputs, label, ctx::variableDevice, true, config.seed());
+          new ModelBuilder(
+              root,
+              local,
+              inputs,
+              label,
+              ctx::variableDevice,
+              true,
+              config.seed(),
+              tableShards(ctx));
       ModelOutputs outputs = config.model().build(builder);
       if (outputs.loss() == null) {
         throw new IllegalStateException(
@@ -220,6 +229,25 @@ public final class EstimatorNode implements NodeFunction {
         ? ReplicatedTraining.synchronous(
             ctx, graph, sparse, outputs.loss(), lookups, config.nodeWaitTimeout())
         : ReplicatedTraining.asynchronous(ctx, graph, sparse, outputs.loss(), lookups);
+  }
+
+  /**
+   * The shard count of the training graph's tables: the setting, or one per parameter-server task;
+   * 1 with Adam, whose dense updates would write the shards' slots under their own names.
+   */
+  private int tableShards(NodeContext ctx) {
+    if (sparseOptimizer() == null) {
+      if (config.tableShards() > 1) {
+        throw new IllegalArgumentException(
+            "Invalid tableShards: "
+                + config.tableShards()
+                + " with optimizer "
+                + config.optimizer()
+                + ", which updates tables densely; use sgd or adagrad, or tableShards 0 or 1");
+      }
+      return 1;
+    }
+    return config.tableShards() > 0 ? config.tableShards() : ShardedTable.defaultShards(ctx);
   }
 
   /** The sparse form of the configured optimizer; null for Adam, which has none. */

@@ -34,6 +34,7 @@ public record NodeConfig(
     long steps,
     int epochs,
     String optimizer,
+    int tableShards,
     float learningRate,
     boolean syncReplicas,
     long checkpointInterval,
@@ -91,6 +92,7 @@ public record NodeConfig(
     private long steps;
     private int epochs;
     private String optimizer;
+    private int tableShards;
     private float learningRate;
     private boolean syncReplicas;
     private long checkpointInterval;
@@ -150,6 +152,11 @@ public record NodeConfig(
 
     public Builder optimizer(String value) {
       optimizer = value;
+      return this;
+    }
+
+    public Builder tableShards(int value) {
+      tableShards = value;
       return this;
     }
 
@@ -234,6 +241,7 @@ public record NodeConfig(
           steps,
           epochs,
           optimizer,
+          tableShards,
           learningRate,
           syncReplicas,
           checkpointInterval,

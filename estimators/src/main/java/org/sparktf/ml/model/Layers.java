@@ -39,11 +39,24 @@ public final class Layers {
 
   /**
    * Rows of a [vocabulary, dimension] embedding table for int64 ids of any shape: {@code ids.shape
-   * + [dimension]}. Training updates only the looked-up rows ({@link ModelBuilder#lookup}).
+   * + [dimension]}. Training updates only the looked-up rows ({@link ModelBuilder#lookup}). The
+   * table is split into {@link ModelBuilder#tableShards} shards over the parameter servers ({@link
+   * org.sparktf.core.ShardedTable}); checkpoints and the exported model hold it as one table.
    */
   public static Operand<TFloat32> embedding(
       ModelBuilder model, String name, Operand<TInt64> ids, int vocabulary, int dimension) {
-    var table = model.normalVariable(name + "_embeddings", Shape.of(vocabulary, dimension), 0.05f);
+    long seed = model.seed();
+    var table =
+        model.table(
+            name + "_embeddings",
+            Shape.of(vocabulary, dimension),
+            (ops, firstRow, shape) ->
+                ops.math.mul(
+                    ops.random.truncatedNormal(
+                        ops.constant(shape.asArray()),
+                        TFloat32.class,
+                        org.tensorflow.op.random.TruncatedNormal.seed(seed + firstRow)),
+                    ops.constant(0.05f)));
     return model.lookup(table, ids);
   }
 
@@ -51,12 +64,17 @@ public final class Layers {
    * A linear ("wide") layer over ids: one weight per id of {@code [0, vocabulary)}, starting at 0,
    * summed over the last dimension of {@code ids} ([batch, ids per example] gives [batch]). With
    * ids from hashed categorical features it is a logistic regression's logit (add a bias). Training
-   * updates only the looked-up weights ({@link ModelBuilder#lookup}).
+   * updates only the looked-up weights ({@link ModelBuilder#lookup}), sharded as {@link
+   * #embedding}.
    */
   public static Operand<TFloat32> wide(
       ModelBuilder model, String name, Operand<TInt64> ids, long vocabulary) {
     Ops tf = model.tf();
-    var weights = model.constantVariable(name + "_weights", Shape.of(vocabulary), 0f);
+    var weights =
+        model.table(
+            name + "_weights",
+            Shape.of(vocabulary),
+            (ops, firstRow, shape) -> ops.zeros(ops.constant(shape.asArray()), TFloat32.class));
     return tf.reduceSum(model.lookup(weights, ids), tf.constant(-1));
   }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import org.sparktf.core.ShardedTable;
 import org.sparktf.core.SparseLookup;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Operand;
@@ -28,6 +29,7 @@ public final class ModelBuilder {
   private final IntFunction<DeviceSpec> variableDevice;
   private final boolean training;
   private final long seed;
+  private final int tableShards;
   private int variables;
   private final List<SparseLookup> lookups = new ArrayList<>();
 
@@ -40,6 +42,28 @@ public final class ModelBuilder {
       IntFunction<DeviceSpec> variableDevice,
       boolean training,
       long seed) {
+    this(root, tf, inputs, label, variableDevice, training, seed, 1);
+  }
+
+  /**
+   * Like the other constructor, the tables of {@link #table} split into {@code tableShards} shards
+   * (see {@link ShardedTable}); the estimator passes its table-shard setting for the training graph
+   * and 1 for the serving graph, which so holds each table as one variable of the full shape.
+   */
+  public ModelBuilder(
+      Ops root,
+      Ops tf,
+      Map<String, Operand<TFloat32>> inputs,
+      Operand<?> label,
+      IntFunction<DeviceSpec> variableDevice,
+      boolean training,
+      long seed,
+      int tableShards) {
+    if (tableShards < 1) {
+      throw new IllegalArgumentException(
+          "Invalid table shard count: " + tableShards + "; it must be >= 1");
+    }
+    this.tableShards = tableShards;
     this.root = root;
     this.tf = tf;
     this.inputs = new LinkedHashMap<>(inputs);
@@ -127,6 +151,38 @@ public final class ModelBuilder {
   /** A variable of {@code shape} filled with {@code value}. */
   public Variable<TFloat32> constantVariable(String name, Shape shape, float value) {
     return variable(name, ops -> ops.fill(ops.constant(shape.asArray()), ops.constant(value)));
+  }
+
+  /** How many shards {@link #table} splits a table into (1: one variable). */
+  public int tableShards() {
+    return tableShards;
+  }
+
+  /**
+   * A table of {@code shape} (first dimension: the ids) in {@link #tableShards} shards, consecutive
+   * shards on consecutive variable devices (the parameter servers in turn), each initialized by
+   * {@code init}. With one shard it is a single variable named {@code name}. Read it only through
+   * {@link #lookup(ShardedTable, Operand)}.
+   */
+  public ShardedTable table(String name, Shape shape, ShardedTable.Initializer init) {
+    int shards = (int) Math.min(tableShards, shape.size(0));
+    int first = variables;
+    variables += shards;
+    return ShardedTable.create(
+        root, name, shape, shards, s -> variableDevice.apply(first + s), init);
+  }
+
+  /**
+   * The rows of {@code table} for {@code ids}: each shard gathers the ids it owns where it lives.
+   * In the training graph the lookup is recorded so that the estimator updates only the looked-up
+   * rows, on their shard (see {@link SparseLookup}).
+   */
+  public Operand<TFloat32> lookup(ShardedTable table, Operand<TInt64> ids) {
+    SparseLookup lookup = SparseLookup.gather(tf, table, ids);
+    if (training) {
+      lookups.add(lookup);
+    }
+    return lookup.rows();
   }
 
   /**

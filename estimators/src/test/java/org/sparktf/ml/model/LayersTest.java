@@ -231,4 +231,33 @@ class LayersTest {
       }
     }
   }
+
+  @Test
+  void embeddingAndWideTablesSplitIntoTheBuildersShardCountAndReadAsOneTable() {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      ModelBuilder model = new ModelBuilder(tf, tf, Map.of(), null, i -> null, true, 7, 3);
+      var ids = tf.constant(new long[][] {{1, 4, 1}, {0, 7, 2}});
+      var embedded = Layers.embedding(model, "words", ids, 8, 2);
+      var wide = Layers.wide(model, "linear", ids, 8);
+      assertThat(model.sparseLookups())
+          .extracting(lookup -> lookup.sharded().numShards())
+          .containsExactly(3, 3);
+      assertThat(graph.operation("words_embeddings.part_2")).isNotNull();
+      assertThat(graph.operation("linear_weights.part_2")).isNotNull();
+      try (Session session = new Session(graph)) {
+        session.initialize();
+        try (var result = session.runner().fetch(embedded).fetch(wide).run()) {
+          TFloat32 rows = (TFloat32) result.get(0);
+          assertThat(rows.shape()).isEqualTo(Shape.of(2, 3, 2));
+          // Ids 1 and 1 read the same row; ids from different shards read different rows.
+          assertThat(rows.getFloat(0, 0, 1)).isEqualTo(rows.getFloat(0, 2, 1));
+          assertThat(rows.getFloat(1, 1, 1)).isNotEqualTo(rows.getFloat(1, 0, 1));
+          assertThat(result.get(1).shape()).isEqualTo(Shape.of(2));
+        }
+      }
+    }
+    assertThatThrownBy(() -> new ModelBuilder(null, null, Map.of(), null, i -> null, true, 7, 0))
+        .hasMessage("Invalid table shard count: 0; it must be >= 1");
+  }
 }
