@@ -164,6 +164,29 @@ public abstract class TFRecordBatches implements AutoCloseable {
 
     @Override
     public TString next(int maxRecords) {
+      TString batch = readUpTo(maxRecords);
+      long got = batch.shape().size(0);
+      if (got == 0 || got == maxRecords) {
+        return batch;
+      }
+      // ReaderReadUpTo stops at the end of each file: top the batch up from the next files, so
+      // only the last batch of all is short (a short batch at every file's end is a noisy step).
+      List<byte[]> records = new ArrayList<>();
+      try (TString first = batch) {
+        first.asBytes().scalars().forEach(b -> records.add(b.getObject()));
+      }
+      while (records.size() < maxRecords) {
+        try (TString more = readUpTo(maxRecords - records.size())) {
+          if (more.shape().size(0) == 0) {
+            break;
+          }
+          more.asBytes().scalars().forEach(b -> records.add(b.getObject()));
+        }
+      }
+      return strings(records);
+    }
+
+    private TString readUpTo(int maxRecords) {
       if (!done) {
         try (org.tensorflow.types.TInt64 n = org.tensorflow.types.TInt64.scalarOf(maxRecords)) {
           return (TString) session.runner().feed(count, n).fetch(read.values()).run().get(0);

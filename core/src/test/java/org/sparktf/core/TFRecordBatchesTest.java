@@ -121,6 +121,34 @@ class TFRecordBatchesTest {
   }
 
   @Test
+  void batchesRunOnAcrossFilesSoOnlyTheLastIsShort() {
+    Configuration conf = new Configuration();
+    // Five files of 400 records, listed twice as a TENSORFLOW-mode worker lists its epochs.
+    List<String> files =
+        TFRecordBatches.shard(conf, data.resolve("plain").toUri().toString(), 0, 1);
+    List<String> twice = new ArrayList<>(files);
+    twice.addAll(files);
+    for (boolean nativeReader : List.of(true, false)) {
+      List<Long> sizes = new ArrayList<>();
+      try (TFRecordBatches reader =
+          nativeReader ? TFRecordBatches.open(null, twice) : TFRecordBatches.jvm(conf, twice)) {
+        while (true) {
+          try (TString batch = reader.next(300)) {
+            if (batch.shape().size(0) == 0) {
+              break;
+            }
+            sizes.add(batch.shape().size(0));
+          }
+        }
+      }
+      // 4,000 records: 13 full batches and one of 100, not a short batch at every file's end.
+      assertThat(sizes).as(nativeReader ? "native reader" : "JVM reader").hasSize(14);
+      assertThat(sizes.subList(0, 13)).allMatch(n -> n == 300);
+      assertThat(sizes.get(13)).isEqualTo(100);
+    }
+  }
+
+  @Test
   void nativeAndJvmReadersReturnTheSameRecords() throws Exception {
     Configuration conf = new Configuration();
     for (String name : List.of("plain", "gzip")) {

@@ -247,6 +247,24 @@ public class TFEstimator extends EstimatorParams implements MLWritable {
     requireSet(modelDir(), "setModelDir(...)");
     FeedSchema.of(schema, List.copyOf(getInputMapping().keySet()));
     ModelSchemas.requireNumeric(schema, "labelCol", getLabelCol());
+    if (getNumPs() == 0 && getClusterSize() > 1) {
+      // Without a parameter server each worker's variables live on itself: every worker would
+      // train a model of its own, and the others would wait in vain for the chief to initialize
+      // theirs.
+      throw new IllegalArgumentException(
+          "Invalid numPs: "
+              + getClusterSize()
+              + " workers without a parameter server would each train a separate model; set"
+              + " setNumPs(1) or more to share the variables, or setClusterSize(1)");
+    }
+    if (getNumPs() >= getClusterSize()) {
+      throw new IllegalArgumentException(
+          "Invalid numPs: "
+              + getNumPs()
+              + " parameter server(s) in a cluster of "
+              + getClusterSize()
+              + " leave no worker; set clusterSize to at least numPs + 1");
+    }
     if (getSyncReplicas() && getSteps() == 0) {
       throw new IllegalArgumentException(
           "Invalid syncReplicas: synchronous training needs setSteps(n), so every worker runs the same number of steps");

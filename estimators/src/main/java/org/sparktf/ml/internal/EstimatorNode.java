@@ -5,23 +5,22 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.sparktf.core.Checkpoints;
-import org.sparktf.core.DataFeed;
-import org.sparktf.core.FeedBatch;
+import java.util.function.Function;
+import org.sparktf.core.BatchSource;
+import org.sparktf.core.BatchSource.Batch;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
-import org.sparktf.core.SavedModels;
 import org.sparktf.core.ShardedTable;
 import org.sparktf.core.SparseLookup;
 import org.sparktf.core.SparseOptimizer;
 import org.sparktf.core.TFRecordBatches;
+import org.sparktf.core.TrainingLoop;
 import org.sparktf.ml.model.ModelBuilder;
 import org.sparktf.ml.model.ModelOutputs;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
-import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.framework.optimizers.AdaGrad;
@@ -32,7 +31,6 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
-import org.tensorflow.types.TString;
 
 /** What every node of a TFEstimator's cluster runs: train on the fed rows, then export. */
 public final class EstimatorNode implements NodeFunction {
@@ -49,7 +47,9 @@ public final class EstimatorNode implements NodeFunction {
     if (!ctx.jobName().equals("worker")) {
       return;
     }
-    long step;
+    // InputMode.TENSORFLOW parses records in a graph of its own, opened when the first epoch starts
+    // (after the training session has begun) and closed after the loop.
+    ExampleParser[] parser = {null};
     try (Graph graph = new Graph()) {
       Ops root = Ops.create(graph);
       Ops local = root.withDevice(ctx.localDevice());
@@ -79,129 +79,85 @@ public final class EstimatorNode implements NodeFunction {
         throw new IllegalStateException(
             "Cannot train: the model function returned no loss for the training graph");
       }
-      ReplicatedTraining training = training(ctx, graph, builder, outputs);
-      if (config.tensorboard()) {
-        training.summaries(outputs.loss(), config.summarySteps());
-      }
-      Checkpoints checkpoints =
-          Checkpoints.every(config.checkpointInterval(), 0, config.checkpointsToKeep());
-      try (Session session = ctx.session(graph)) {
-        step = training.begin(session, config.nodeWaitTimeout());
-        if (config.tfrecordDir() == null) {
-          step = trainOnFeed(ctx, session, training, placeholders, label, checkpoints, step);
-        } else {
-          step = trainOnRecords(ctx, session, training, placeholders, label, checkpoints, step);
+      TrainingLoop.Builder loop =
+          TrainingLoop.builder(ctx, training(ctx, graph, builder, outputs))
+              .maxSteps(config.steps())
+              .checkpoints(config.checkpointInterval(), 0, config.checkpointsToKeep())
+              .summaryEvery(config.tensorboard() ? config.summarySteps() : 0)
+              .beginTimeout(config.nodeWaitTimeout())
+              .finishTimeout(config.nodeWaitTimeout())
+              .exportSavedModel(step -> config.exportDir(), config.tags(), this::servingGraph);
+      if (config.tfrecordDir() == null) {
+        // InputMode.SPARK: rows fed by the Spark job, for as many epochs as it feeds.
+        loop.data(
+            BatchSource.feed(
+                ctx.dataFeed(),
+                config.batchSize(),
+                rows ->
+                    Batch.of(
+                        feeds(
+                            placeholders,
+                            label,
+                            rows::float32,
+                            config.classLabel()
+                                ? rows.int64(config.labelCol())
+                                : rows.float32(config.labelCol())))));
+      } else {
+        // InputMode.TENSORFLOW: this worker reads its shard of the TFRecord files itself and
+        // parses each batch with tf.io.parseExample. shard() refuses a worker without files,
+        // naming the counts. The epochs are read as one stream (the files listed once per epoch),
+        // so batches run on across an epoch's end and only the last batch of training can be
+        // short: a shard of 2,001 records read epoch by epoch ended every epoch with a batch of
+        // one record, and those single-record steps left a 2-worker fit at 0.87 test accuracy
+        // instead of 0.99 (TFEstimatorTest).
+        List<String> shard = TFRecordBatches.shard(ctx, config.tfrecordDir());
+        List<String> files = new ArrayList<>();
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+          files.addAll(shard);
         }
-        step = training.finish(session, config.nodeWaitTimeout());
-        if (ctx.isChief()) {
-          checkpoints.save(ctx, session, step);
-        }
+        loop.data(
+            1,
+            once -> {
+              if (parser[0] == null) {
+                parser[0] = new ExampleParser(config);
+              }
+              TFRecordBatches records = TFRecordBatches.open(ctx, files);
+              return BatchSource.records(
+                  records::next,
+                  config.batchSize(),
+                  serialized -> {
+                    Result parsed = parser[0].parse(serialized);
+                    return Batch.ownedBy(
+                        parsed,
+                        feeds(
+                            placeholders,
+                            label,
+                            column -> parser[0].column(parsed, column),
+                            parser[0].column(parsed, config.labelCol())));
+                  },
+                  records);
+            });
       }
-    }
-    if (ctx.isChief()) {
-      export(ctx);
+      loop.build().run(graph);
+    } finally {
+      if (parser[0] != null) {
+        parser[0].close();
+      }
     }
   }
 
-  /** InputMode.SPARK: rows fed by the Spark job, for as many epochs as it feeds. */
-  private long trainOnFeed(
-      NodeContext ctx,
-      Session session,
-      ReplicatedTraining training,
+  /** The feeds of one batch: each input's column, and the label. */
+  private Map<Operand<?>, Tensor> feeds(
       Map<String, Placeholder<TFloat32>> placeholders,
       Placeholder<?> label,
-      Checkpoints checkpoints,
-      long step) {
-    DataFeed feed = ctx.dataFeed();
-    ctx.reportTargetStep(config.steps());
-    while (!feed.shouldStop()) {
-      long waitStart = System.nanoTime();
-      FeedBatch batch = feed.nextBatch(config.batchSize());
-      long waited = System.nanoTime() - waitStart;
-      if (batch.rows() == 0) {
-        break;
-      }
-      Map<Operand<?>, Tensor> feeds = new HashMap<>();
-      try {
-        config
-            .inputMapping()
-            .forEach((column, input) -> feeds.put(placeholders.get(input), batch.float32(column)));
-        feeds.put(
-            label,
-            config.classLabel()
-                ? batch.int64(config.labelCol())
-                : batch.float32(config.labelCol()));
-        long stepStart = System.nanoTime();
-        step = training.step(session, feeds);
-        ctx.reportStep(
-            step, training.lastLoss(), batch.rows(), System.nanoTime() - stepStart, waited);
-      } finally {
-        feeds.values().forEach(Tensor::close);
-      }
-      if (ctx.isChief()) {
-        checkpoints.maybeSave(ctx, session, step);
-      }
-      if (config.steps() > 0 && step >= config.steps()) {
-        feed.terminate();
-      }
-    }
-    return step;
-  }
-
-  /**
-   * InputMode.TENSORFLOW: this worker reads its shard of the TFRecord files itself, once per epoch,
-   * and parses each batch with tf.io.parseExample.
-   */
-  private long trainOnRecords(
-      NodeContext ctx,
-      Session session,
-      ReplicatedTraining training,
-      Map<String, Placeholder<TFloat32>> placeholders,
-      Placeholder<?> label,
-      Checkpoints checkpoints,
-      long step) {
-    // shard() refuses a worker without files, naming the counts.
-    List<String> files = TFRecordBatches.shard(ctx, config.tfrecordDir());
-    ctx.reportTargetStep(config.steps());
-    try (ExampleParser parser = new ExampleParser(config)) {
-      for (int epoch = 0; epoch < config.epochs(); epoch++) {
-        try (TFRecordBatches records = TFRecordBatches.open(ctx, files)) {
-          while (true) {
-            long waitStart = System.nanoTime();
-            try (TString serialized = records.next(config.batchSize())) {
-              if (serialized.shape().size(0) == 0) {
-                break;
-              }
-              try (Result parsed = parser.parse(serialized)) {
-                Map<Operand<?>, Tensor> feeds = new HashMap<>();
-                config
-                    .inputMapping()
-                    .forEach(
-                        (column, input) ->
-                            feeds.put(placeholders.get(input), parser.column(parsed, column)));
-                feeds.put(label, parser.column(parsed, config.labelCol()));
-                // Reading and parsing the records is this mode's wait for data.
-                long stepStart = System.nanoTime();
-                step = training.step(session, feeds);
-                ctx.reportStep(
-                    step,
-                    training.lastLoss(),
-                    serialized.shape().size(0),
-                    System.nanoTime() - stepStart,
-                    stepStart - waitStart);
-              }
-            }
-            if (ctx.isChief()) {
-              checkpoints.maybeSave(ctx, session, step);
-            }
-            if (config.steps() > 0 && step >= config.steps()) {
-              return step;
-            }
-          }
-        }
-      }
-    }
-    return step;
+      Function<String, Tensor> column,
+      Tensor labels) {
+    Map<Operand<?>, Tensor> feeds = new HashMap<>();
+    feeds.put(label, labels);
+    config
+        .inputMapping()
+        .forEach((col, input) -> feeds.put(placeholders.get(input), column.apply(col)));
+    return feeds;
   }
 
   private Placeholder.Options shape(String input) {
@@ -273,35 +229,20 @@ public final class EstimatorNode implements NodeFunction {
     }
   }
 
-  /** The serving graph: same variables, no devices, no label; restored from the last checkpoint. */
-  private void export(NodeContext ctx) {
-    try (Graph graph = new Graph()) {
-      Ops tf = Ops.create(graph);
-      Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
-      Signature.Builder signature = Signature.builder().key(config.signatureDefKey());
-      for (String input : config.inputMapping().values()) {
-        Placeholder<TFloat32> p = tf.withName(input).placeholder(TFloat32.class, shape(input));
-        inputs.put(input, p);
-        signature.input(input, p);
-      }
-      ModelOutputs outputs =
-          config
-              .model()
-              .build(new ModelBuilder(tf, tf, inputs, null, i -> null, false, config.seed()));
-      List<String> names = new ArrayList<>(outputs.outputs().keySet());
-      for (String name : names) {
-        signature.output(name, outputs.outputs().get(name));
-      }
-      try (Session session = new Session(graph)) {
-        Checkpoints.restoreLatest(ctx, session);
-        SavedModels.export(
-            session,
-            ctx.hadoopConf(),
-            config.exportDir(),
-            ctx.localDir(),
-            config.tags(),
-            signature.build());
-      }
+  /** The serving graph: same variables, no devices, no label. */
+  private Signature servingGraph(Ops tf) {
+    Map<String, Operand<TFloat32>> inputs = new LinkedHashMap<>();
+    Signature.Builder signature = Signature.builder().key(config.signatureDefKey());
+    for (String input : config.inputMapping().values()) {
+      Placeholder<TFloat32> p = tf.withName(input).placeholder(TFloat32.class, shape(input));
+      inputs.put(input, p);
+      signature.input(input, p);
     }
+    ModelOutputs outputs =
+        config
+            .model()
+            .build(new ModelBuilder(tf, tf, inputs, null, i -> null, false, config.seed()));
+    outputs.outputs().forEach(signature::output);
+    return signature.build();
   }
 }
