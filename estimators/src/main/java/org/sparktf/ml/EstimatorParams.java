@@ -107,8 +107,8 @@ abstract class EstimatorParams extends Estimator<TFModel> implements TFModelPara
             "tableShards",
             "How many shards Layers.embedding / Layers.wide (ModelBuilder.table) split each table"
                 + " into, over the parameter servers; 0: one per parameter-server task (1 without"
-                + " any). Checkpoints and the exported model hold each table as one. Default: 0."
-                + " With adam (dense updates) tables are not sharded; a count above 1 is refused.",
+                + " any). Checkpoints and the exported model hold each table as one. With adam"
+                + " (dense updates) tables are not sharded; a count above 1 is refused. Default: 0.",
             ParamValidators.gtEq(0));
     learningRate =
         new FloatParam(

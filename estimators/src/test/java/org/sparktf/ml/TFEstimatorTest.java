@@ -336,6 +336,7 @@ class TFEstimatorTest {
     bad.put("checkpointInterval", List.of(() -> e.setCheckpointInterval(0)));
     bad.put("checkpointsToKeep", List.of(() -> e.setCheckpointsToKeep(0)));
     bad.put("summarySteps", List.of(() -> e.setSummarySteps(0)));
+    bad.put("tableShards", List.of(() -> e.setTableShards(-1)));
     bad.put("optimizer", List.of(() -> e.setOptimizer("lbfgs")));
     bad.put("inputMode", List.of(() -> e.setInputMode("PANDAS")));
     bad.put("modelDir", List.of(() -> e.setModelDir("")));
