@@ -70,7 +70,8 @@ final class CriteoNode implements NodeFunction {
       long checkpointEvery,
       boolean sparse,
       ClickModel.Type modelType,
-      int factors)
+      int factors,
+      int tableShards)
       implements Serializable {}
 
   private final Settings settings;
@@ -97,10 +98,11 @@ final class CriteoNode implements NodeFunction {
       Placeholder<TString> records =
           local.withName("records").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
       Map<String, Operand<?>> columns = ClickModel.parse(local, records);
-      // The tables and the bias on the parameter servers (the lookups run there too, so only ids
-      // and looked-up rows cross the network), everything else on this worker.
+      // The tables (each in tableShards shards) and the bias on the parameter servers (the lookups
+      // run there too, so only ids and looked-up rows cross the network), the rest on this worker.
       ModelBuilder model =
-          new ModelBuilder(tf, local, Map.of(), null, ctx::variableDevice, true, SEED);
+          new ModelBuilder(
+              tf, local, Map.of(), null, ctx::variableDevice, true, SEED, settings.tableShards());
       Operand<TFloat32> logits = logits(model, columns);
       Operand<TFloat32> labels =
           local.dtypes.cast((Operand<TInt64>) columns.get(CriteoFormat.LABEL), TFloat32.class);

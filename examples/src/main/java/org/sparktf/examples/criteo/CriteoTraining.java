@@ -20,23 +20,28 @@ import org.sparktf.examples.reporting.TrainingPlots;
 /**
  * Trains a click model (logistic regression, or a factorization machine, on bucketized integer
  * features, hashed categorical features and hashed crosses; see {@link ClickModel}) on the ETL's
- * TFRecords with 1 parameter server and N workers, and prints the validation log loss the chief
+ * TFRecords with P parameter servers and N workers, and prints the validation log loss the chief
  * measured every {@code --eval-every} global steps. The optimizer is AdaGrad, whose per-weight step
  * sizes suit features of very different frequencies.
  *
- * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 2] [--batch-size
- * 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576] [--eval-every
- * 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense] [--model-type
- * linear|fm] [--factors 8]}, where DIR holds the ETL's {@code training} and {@code validation}.
- * {@code --model-type fm} trains a factorization machine instead of the logistic regression (see
- * {@link ClickModel}), with embeddings of {@code --factors} floats per feature id. {@code --updates
- * sparse} (the default) sends each step only the looked-up weights' gradients to the parameter
- * server; {@code dense} sends the gradient of the whole weight vector, {@code --hash-buckets}
- * floats a step.
+ * <p>Usage: {@code CriteoTraining --data DIR --model DIR [--workers 2] [--ps 1] [--table-shards P]
+ * [--epochs 2] [--batch-size 512] [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets
+ * 1048576] [--eval-every 200] [--eval-records 100000] [--checkpoint-every 1000] [--updates
+ * sparse|dense] [--model-type linear|fm] [--factors 8]}, where DIR holds the ETL's {@code training}
+ * and {@code validation}. {@code --model-type fm} trains a factorization machine instead of the
+ * logistic regression (see {@link ClickModel}), with embeddings of {@code --factors} floats per
+ * feature id. {@code --updates sparse} (the default) sends each step only the looked-up weights'
+ * gradients to the parameter server; {@code dense} sends the gradient of the whole weight vector,
+ * {@code --hash-buckets} floats a step. {@code --ps} sets the parameter-server tasks; with sparse
+ * updates each table (the weight vector, the embeddings) is split by id ranges into {@code
+ * --table-shards} shards, one per parameter server by default, so a table larger than one server
+ * should hold is spread over several ({@link org.sparktf.core.ShardedTable}); checkpoints and the
+ * SavedModel hold each table as one variable. Dense updates keep each table whole.
  */
 public final class CriteoTraining {
   static final String USAGE =
-      "CriteoTraining --data DIR --model DIR [--workers 2] [--epochs 2] [--batch-size 512]"
+      "CriteoTraining --data DIR --model DIR [--workers 2] [--ps 1] [--table-shards P]"
+          + " [--epochs 2] [--batch-size 512]"
           + " [--learning-rate 0.3] [--initial-accumulator 0.1] [--hash-buckets 1048576]"
           + " [--eval-every 200]"
           + " [--eval-records 100000] [--checkpoint-every 1000] [--updates sparse|dense]"
@@ -53,7 +58,10 @@ public final class CriteoTraining {
 
   public static void main(String[] args) {
     boolean ownSession = !JobArgs.hasSession();
-    SparkSession spark = JobArgs.session("SparkTF Criteo training", 1 + workersOption(args));
+    SparkSession spark =
+        JobArgs.session(
+            "SparkTF Criteo training",
+            countOption(args, "--ps", 1) + countOption(args, "--workers", 2));
     try {
       run(spark, args);
     } finally {
@@ -63,14 +71,14 @@ public final class CriteoTraining {
     }
   }
 
-  /** The --workers value, for sizing a local session before the options are checked. */
-  private static int workersOption(String[] args) {
+  /** A node count (--workers, --ps), for sizing a local session before the options are checked. */
+  private static int countOption(String[] args, String name, int fallback) {
     for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals("--workers") && args[i + 1].matches("\\d{1,4}")) {
+      if (args[i].equals(name) && args[i + 1].matches("\\d{1,4}")) {
         return Integer.parseInt(args[i + 1]);
       }
     }
-    return 2;
+    return fallback;
   }
 
   static Result run(SparkSession spark, String... args) {
@@ -81,6 +89,8 @@ public final class CriteoTraining {
                 "data",
                 "model",
                 "workers",
+                "ps",
+                "table-shards",
                 "epochs",
                 "batch-size",
                 "learning-rate",
@@ -96,10 +106,21 @@ public final class CriteoTraining {
     String data = options.required("data");
     String modelDir = options.required("model");
     int workers = options.intValue("workers", 2, 1);
+    int ps = options.intValue("ps", 1, 1);
     String updates = options.string("updates", "sparse");
     if (!updates.equals("sparse") && !updates.equals("dense")) {
       throw new IllegalArgumentException(
           "Invalid --updates: " + updates + "; use sparse or dense; usage: " + USAGE);
+    }
+    // Dense updates apply each table's whole gradient to one variable: they are not sharded.
+    int tableShards = options.intValue("table-shards", updates.equals("sparse") ? ps : 1, 1);
+    if (updates.equals("dense") && tableShards > 1) {
+      throw new IllegalArgumentException(
+          "Invalid --table-shards: "
+              + tableShards
+              + " with --updates dense, which keeps each table whole; use --updates sparse or"
+              + " --table-shards 1; usage: "
+              + USAGE);
     }
     ClickModel.Type modelType =
         ClickModel.Type.parse(options.string("model-type", "linear"), USAGE);
@@ -122,12 +143,13 @@ public final class CriteoTraining {
             options.longValue("checkpoint-every", 1000, 1),
             updates.equals("sparse"),
             modelType,
-            options.intValue("factors", 8, 1));
+            options.intValue("factors", 8, 1),
+            tableShards);
     long start = System.nanoTime();
     try (TFCluster cluster =
         TFCluster.builder(spark)
-            .numExecutors(1 + workers)
-            .numPs(1)
+            .numExecutors(ps + workers)
+            .numPs(ps)
             .inputMode(InputMode.TENSORFLOW)
             .modelDir(modelDir)
             .reservationTimeout(Duration.ofMinutes(10))
@@ -139,10 +161,11 @@ public final class CriteoTraining {
     String exportDir = latestExport(conf, new Path(modelDir, "export"));
     // The reference's figure: validation log loss over training time, for this worker count.
     String plots = new Path(modelDir, "plots").toString();
-    TrainingPlots.write(conf, modelDir, plots, "Criteo, 1 PS + " + workers + " worker(s)");
+    TrainingPlots.write(conf, modelDir, plots, "Criteo, " + ps + " PS + " + workers + " worker(s)");
     System.out.printf(
-        "Trained with 1 PS + %d workers in %.1f s; validation log loss by global step:%n",
-        workers, (System.nanoTime() - start) / 1e9);
+        "Trained with %d PS + %d workers (%d shard(s) per table) in %.1f s; validation log loss"
+            + " by global step:%n",
+        ps, workers, tableShards, (System.nanoTime() - start) / 1e9);
     System.out.println("step\tseconds\tvalidation_log_loss");
     for (double[] point : curve) {
       System.out.printf("%d\t%.1f\t%.5f%n", (long) point[0], point[1], point[2]);

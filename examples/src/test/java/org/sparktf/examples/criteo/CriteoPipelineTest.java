@@ -22,6 +22,8 @@ import org.sparktf.core.TestSpark;
 import org.sparktf.examples.reporting.EventScalars;
 import org.sparktf.examples.reporting.RunOutputs;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.NodeDef;
 
 /** Generate -> ETL -> explore / train -> evaluate, through the jobs' entry points. */
 class CriteoPipelineTest {
@@ -190,6 +192,24 @@ class CriteoPipelineTest {
             () -> CriteoTraining.run(spark, "--data", "d", "--model", "m", "--factors", "8"))
         .hasMessageStartingWith(
             "Invalid --factors: the linear model has no embeddings; use --model-type fm");
+    assertThatThrownBy(() -> CriteoTraining.run(spark, "--data", "d", "--model", "m", "--ps", "0"))
+        .hasMessage("Invalid --ps: 0; it must be >= 1");
+    assertThatThrownBy(
+            () ->
+                CriteoTraining.run(
+                    spark,
+                    "--data",
+                    "d",
+                    "--model",
+                    "m",
+                    "--updates",
+                    "dense",
+                    "--ps",
+                    "2",
+                    "--table-shards",
+                    "2"))
+        .hasMessageStartingWith(
+            "Invalid --table-shards: 2 with --updates dense, which keeps each table whole");
     assertThatThrownBy(() -> CriteoGenerator.run(spark, "--rows", "5"))
         .hasMessageStartingWith("Missing option: --output; usage: CriteoGenerator");
   }
@@ -274,14 +294,39 @@ class CriteoPipelineTest {
   }
 
   @Test
-  void factorizationMachineTrainsAndItsSavedModelScoresEveryRow() throws Exception {
-    Trained fm = train("fm", "--factors", "8");
+  void factorizationMachineTrainsWithShardedTablesAndItsSavedModelScoresEveryRow()
+      throws Exception {
+    // On 2 parameter servers, so each table is split in 2 shards (one per PS by default).
+    Trained fm = train("fm", "--factors", "8", "--ps", "2");
+    String embeddings = ClickModel.FACTORS + "_embeddings";
+    long vocabulary = CriteoFeatures.NUMERIC_IDS + 262_144;
 
-    // Its SavedModel (with the embedding table, which the linear model's has not) scored every
-    // validation row through TFModel, and agrees with the chief's last in-graph evaluation.
+    // The training graph held the embedding table as 2 shards, one on each parameter server, each
+    // with its AdaGrad accumulator beside it.
+    Map<String, String> devices = new java.util.HashMap<>();
+    for (NodeDef node : RunOutputs.trainingGraph(dir.resolve("model-fm")).getNodeList()) {
+      if (node.getOp().equals("VariableV2") && node.getName().startsWith(embeddings)) {
+        devices.put(node.getName(), node.getDevice());
+      }
+    }
+    String part0 = embeddings + ".part_0";
+    String part1 = embeddings + ".part_1";
+    assertThat(devices)
+        .containsOnlyKeys(part0, part0 + "-accumulator", part1, part1 + "-accumulator");
+    assertThat(devices.get(part0)).startsWith("/job:ps").isNotEqualTo(devices.get(part1));
+    assertThat(devices.get(part1)).startsWith("/job:ps");
+    assertThat(devices.get(part0 + "-accumulator")).isEqualTo(devices.get(part0));
+    assertThat(devices.get(part1 + "-accumulator")).isEqualTo(devices.get(part1));
+    // Its SavedModel holds the table as one variable of the full shape, and no parameter server;
+    // it scored every validation row through TFModel, and agrees with the chief's last in-graph
+    // evaluation.
     try (SavedModelBundle bundle =
         SavedModelBundle.load(Path.of(URI.create(fm.training().exportDir())).toString(), "serve")) {
-      assertThat(bundle.graph().operation(ClickModel.FACTORS + "_embeddings")).isNotNull();
+      assertThat(bundle.graph().operation(embeddings).output(0).shape())
+          .isEqualTo(Shape.of(vocabulary, 8));
+      assertThat(bundle.graph().toGraphDef().getNodeList())
+          .noneMatch(node -> node.getName().contains(".part_"))
+          .noneMatch(node -> node.getDevice().contains("/job:ps"));
     }
     assertThat(fm.evaluation().rows()).isEqualTo(read(etl.validation()).count());
     assertThat(fm.evaluation().logLoss()).isCloseTo(fm.training().finalLogLoss(), within(1e-3));

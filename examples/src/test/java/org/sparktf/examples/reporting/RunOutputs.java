@@ -32,6 +32,16 @@ public final class RunOutputs {
    * graph has the {@code ops} named.
    */
   public static void assertGraphWithOps(Path modelDir, String... ops) throws IOException {
+    try (Graph graph = new Graph()) {
+      graph.importGraphDef(trainingGraph(modelDir));
+      for (String op : ops) {
+        assertThat(graph.operation(op)).as(op + " in the graph of " + modelDir).isNotNull();
+      }
+    }
+  }
+
+  /** The one training graph the chief's event files in {@code modelDir} hold, with its devices. */
+  public static GraphDef trainingGraph(Path modelDir) throws IOException {
     List<Event> graphs = new ArrayList<>();
     try (Stream<Path> files = Files.list(modelDir)) {
       for (Path file :
@@ -53,12 +63,7 @@ public final class RunOutputs {
       }
     }
     assertThat(graphs).as("graph events in " + modelDir).hasSize(1);
-    try (Graph graph = new Graph()) {
-      graph.importGraphDef(GraphDef.parseFrom(graphs.get(0).getGraphDef()));
-      for (String op : ops) {
-        assertThat(graph.operation(op)).as(op + " in the graph of " + modelDir).isNotNull();
-      }
-    }
+    return GraphDef.parseFrom(graphs.get(0).getGraphDef());
   }
 
   /**
