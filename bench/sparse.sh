@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # bench/sparse.sh [ARGS...]: Criteo-shaped training with dense vs sparse updates at several hash
-# bucket counts (org.sparktf.bench.SparseTrainingBenchmark), 1 PS + 2 workers, all in one run;
-# writes its section of docs/benchmarks.md. Builds offline without installing: the SparkTF
-# modules' target/classes plus the third-party class path. ARGS: --buckets 18,20,22 (log2 sizes)
-# --steps 100 (timed steps per worker) --batch 512 --docs FILE.
+# bucket counts (org.sparktf.bench.SparseTrainingBenchmark), 1 PS + 2 workers, then a sparse run of
+# a larger weight vector sharded over 2 PS + 2 workers whose SavedModel (one table) it checks, all
+# in one run; writes its section of docs/benchmarks.md. Builds offline without installing: the
+# SparkTF modules' target/classes plus the third-party class path. ARGS: --buckets 18,20,22 (log2
+# sizes) --sharded 24 (log2 size of the sharded run, or none) --steps 100 (timed steps per worker)
+# --batch 512 --docs FILE. Memory: the tables are TensorFlow native memory (2^24: 64 MB of weights
+# and 64 MB of AdaGrad accumulator over the 2 PS, 64 MB more in the chief's export and in this JVM's
+# check of it), outside the JVMs' heaps (-Xmx4g here, -Xmx1g per node).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"

@@ -5,26 +5,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
+import org.sparktf.core.Checkpoints;
 import org.sparktf.core.InputMode;
 import org.sparktf.core.NodeContext;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.ReplicatedTraining;
+import org.sparktf.core.SavedModels;
+import org.sparktf.core.ShardedTable;
 import org.sparktf.core.SparseLookup;
 import org.sparktf.core.SparseOptimizer;
 import org.sparktf.core.TFCluster;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
+import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.NodeDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -32,27 +39,40 @@ import org.tensorflow.types.TInt64;
  * Criteo-shaped logistic regression (39 hashed ids per example, one weight per hash bucket on the
  * parameter server, AdaGrad) on 1 PS + 2 workers, with dense updates (the gradient of the whole
  * weight vector every step) and sparse ones ({@link SparseLookup}), at several hash-bucket counts,
- * all in one run. Per run: global steps/s over the timed steps, bytes between the workers and the
- * PS per step (the PS process's TCP traffic, {@link #traffic}), and the log loss of the final model
- * on held-out examples.
+ * all in one run; then, with sparse updates, a larger weight vector split into a {@link
+ * ShardedTable} of one shard per PS over {@value #SHARDED_PS} PS + 2 workers, whose chief
+ * checkpoints and exports the table as one variable, and the benchmark checks that SavedModel. Per
+ * run: global steps/s over the timed steps, bytes between the workers and the PS tasks per step
+ * (the PS processes' TCP traffic, {@link #traffic}), and the log loss of the final model on
+ * held-out examples.
  *
- * <p>Usage: SparseTrainingBenchmark --docs docs/benchmarks.md [--buckets 18,20,22] [--steps 100]
- * [--batch 512]
+ * <p>Usage: SparseTrainingBenchmark --docs docs/benchmarks.md [--buckets 18,20,22] [--sharded 24]
+ * [--steps 100] [--batch 512]; {@code --sharded} gives the log2 size of the sharded weight vector,
+ * {@code none} for no sharded run.
  */
 public final class SparseTrainingBenchmark {
   private static final String START = "<!-- sparse-training-benchmark:start -->";
   private static final String END = "<!-- sparse-training-benchmark:end -->";
   static final int FIELDS = 39;
+  static final int SHARDED_PS = 2;
+  private static final int HELD_OUT_BATCHES = 20;
+  private static final String SERVING_IDS = "ids";
+  private static final String SERVING_LOGITS = "logits";
 
   private SparseTrainingBenchmark() {}
 
-  /** One run's numbers. */
+  /**
+   * One run's numbers; {@code exportLogLoss}: the held-out log loss of the checked SavedModel (NaN
+   * for runs on 1 PS, which export nothing).
+   */
   record Run(
       int log2Buckets,
+      int psTasks,
       boolean sparse,
       double stepsPerSecond,
       double bytesPerStep,
-      double logLoss) {}
+      double logLoss,
+      double exportLogLoss) {}
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(ClusterBenchmark.arg(args, "--work", "target/bench-work")).toAbsolutePath();
@@ -63,10 +83,15 @@ public final class SparseTrainingBenchmark {
     for (String s : ClusterBenchmark.arg(args, "--buckets", "18,20,22").split(",")) {
       sizes.add(Integer.parseInt(s.trim()));
     }
+    String sharded = ClusterBenchmark.arg(args, "--sharded", "24");
+    if (!sharded.equals("none") && !sharded.matches("\\d{1,2}")) {
+      throw new IllegalArgumentException(
+          "Invalid --sharded: " + sharded + "; give the log2 of the hash buckets (24) or none");
+    }
     Files.createDirectories(work);
     SparkSession spark =
         SparkSession.builder()
-            .master("local[3]")
+            .master("local[" + (SHARDED_PS + 2) + "]")
             .appName("SparseTrainingBenchmark")
             .config("spark.ui.enabled", "false")
             .getOrCreate();
@@ -74,17 +99,12 @@ public final class SparseTrainingBenchmark {
     try {
       for (int log2 : sizes) {
         for (boolean sparse : new boolean[] {false, true}) {
-          Run run = train(spark, work, log2, sparse, steps, batch);
-          System.out.printf(
-              Locale.ROOT,
-              "2^%d %s: %.1f steps/s, %.0f bytes/step, log loss %.5f%n",
-              log2,
-              sparse ? "sparse" : "dense",
-              run.stepsPerSecond(),
-              run.bytesPerStep(),
-              run.logLoss());
-          runs.add(run);
+          runs.add(print(train(spark, work, log2, 1, sparse, steps, batch)));
         }
+      }
+      if (!sharded.equals("none")) {
+        runs.add(
+            print(train(spark, work, Integer.parseInt(sharded), SHARDED_PS, true, steps, batch)));
       }
     } finally {
       spark.stop();
@@ -92,6 +112,8 @@ public final class SparseTrainingBenchmark {
     String command =
         "bench/sparse.sh --buckets "
             + String.join(",", sizes.stream().map(String::valueOf).toList())
+            + " --sharded "
+            + sharded
             + " --steps "
             + steps
             + " --batch "
@@ -99,19 +121,35 @@ public final class SparseTrainingBenchmark {
     writeReport(docs, command, steps, batch, runs);
   }
 
+  private static Run print(Run run) {
+    System.out.printf(
+        Locale.ROOT,
+        "2^%d on %d PS, %s: %.1f steps/s, %.0f bytes/step, log loss %.5f (export: %.5f)%n",
+        run.log2Buckets(),
+        run.psTasks(),
+        run.sparse() ? "sparse" : "dense",
+        run.stepsPerSecond(),
+        run.bytesPerStep(),
+        run.logLoss(),
+        run.exportLogLoss());
+    return run;
+  }
+
   private static Run train(
-      SparkSession spark, Path work, int log2, boolean sparse, int steps, int batch)
+      SparkSession spark, Path work, int log2, int psTasks, boolean sparse, int steps, int batch)
       throws IOException {
     Path out = Files.createTempDirectory(work, "sparse-run-");
+    // The tables live in TensorFlow's native memory (a 2^24 shard pair: 2 x 32 MB of weights and
+    // as much of AdaGrad's accumulator per PS), not on the node JVMs' heap.
     try (TFCluster cluster =
         TFCluster.builder(spark)
-            .numExecutors(3)
-            .numPs(1)
+            .numExecutors(psTasks + 2)
+            .numPs(psTasks)
             .inputMode(InputMode.TENSORFLOW)
             .modelDir(out.toUri().toString())
             .reservationTimeout(Duration.ofMinutes(5))
             .nodeJavaOptions("-Xmx1g")
-            .run(new Node(1L << log2, sparse, steps, batch))) {
+            .run(new Node(1L << log2, psTasks, sparse, steps, batch))) {
       cluster.shutdown();
     }
     double seconds = 0;
@@ -126,19 +164,128 @@ public final class SparseTrainingBenchmark {
       }
     }
     double loss = Double.parseDouble(Files.readString(out.resolve("loss.txt")).trim());
-    return new Run(log2, sparse, totalSteps / seconds, bytesPerStep, loss);
+    double exportLoss = Double.NaN;
+    if (psTasks > 1) {
+      exportLoss = checkExport(out.resolve("export"), 1L << log2, batch, loss);
+      // The checkpoint (weights and accumulator) and the export: 192 MB at 2^24.
+      deleteTree(out);
+    }
+    return new Run(log2, psTasks, sparse, totalSteps / seconds, bytesPerStep, loss, exportLoss);
   }
 
-  /** Each worker: 10 warm-up steps, then {@code steps} timed ones; the chief then evaluates. */
+  /**
+   * Checks the chief's SavedModel of a sharded table: the weight vector is one variable of the full
+   * shape, nothing is placed on a parameter server, and its held-out log loss is the chief's.
+   * Returns that log loss.
+   */
+  private static double checkExport(Path dir, long buckets, int batch, double chiefLoss) {
+    try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString())) {
+      List<String> tables =
+          bundle.graph().toGraphDef().getNodeList().stream()
+              .filter(n -> n.getOp().startsWith("Variable") && n.getName().startsWith("weights"))
+              .map(NodeDef::getName)
+              .toList();
+      Shape shape = bundle.graph().operation("weights").output(0).shape();
+      if (!tables.equals(List.of("weights")) || !shape.equals(Shape.of(buckets))) {
+        throw new IllegalStateException(
+            "Invalid export of the sharded table: variables "
+                + tables
+                + ", weights "
+                + shape
+                + "; expected one variable weights of shape ["
+                + buckets
+                + "]");
+      }
+      if (bundle.graph().toGraphDef().getNodeList().stream()
+          .anyMatch(n -> n.getDevice().contains("/job:ps"))) {
+        throw new IllegalStateException(
+            "Invalid export of the sharded table: it places ops on /job:ps");
+      }
+      double loss =
+          heldOutLogLoss(
+              buckets,
+              batch,
+              b -> {
+                try (TInt64 ids = TInt64.tensorOf(StdArrays.ndCopyOf(b.ids()));
+                    var result =
+                        bundle.function("serving_default").call(Map.of(SERVING_IDS, ids))) {
+                  TFloat32 logits = (TFloat32) result.get(SERVING_LOGITS).orElseThrow();
+                  double sum = 0;
+                  for (int i = 0; i < b.labels().length; i++) {
+                    double x = logits.getFloat(i);
+                    sum += Math.max(x, 0) - x * b.labels()[i] + Math.log1p(Math.exp(-Math.abs(x)));
+                  }
+                  return sum / b.labels().length;
+                }
+              });
+      if (Math.abs(loss - chiefLoss) > 1e-4) {
+        throw new IllegalStateException(
+            String.format(
+                Locale.ROOT,
+                "Invalid export of the sharded table: its held-out log loss %.6f is not the"
+                    + " chief's %.6f",
+                loss,
+                chiefLoss));
+      }
+      return loss;
+    }
+  }
+
+  /** The mean of {@code meanLoss} over the held-out batches (the same for every run). */
+  static double heldOutLogLoss(
+      long buckets,
+      int batch,
+      java.util.function.ToDoubleFunction<SyntheticClicks.Batch> meanLoss) {
+    SyntheticClicks heldOut = new SyntheticClicks(buckets, 1L);
+    double sum = 0;
+    for (int i = 0; i < HELD_OUT_BATCHES; i++) {
+      sum += meanLoss.applyAsDouble(heldOut.next(batch));
+    }
+    return sum / HELD_OUT_BATCHES;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  /** The logit of each example: the sum of its ids' weights, plus the bias. */
+  private static Operand<TFloat32> logits(Ops tf, Operand<TFloat32> rows, Operand<TFloat32> bias) {
+    return tf.math.add(tf.reduceSum(rows, tf.constant(1)), bias);
+  }
+
+  /** The serving graph: the weight vector as one variable of its full shape, no devices. */
+  static Signature serving(Ops tf, long buckets) {
+    Variable<TFloat32> weights =
+        tf.withName("weights")
+            .variable(tf.zeros(tf.constant(new long[] {buckets}), TFloat32.class));
+    Variable<TFloat32> bias = tf.withName("bias").variable(tf.constant(0f));
+    Placeholder<TInt64> ids =
+        tf.withName(SERVING_IDS).placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, FIELDS)));
+    return Signature.builder()
+        .input(SERVING_IDS, ids)
+        .output(SERVING_LOGITS, logits(tf, tf.gather(weights, ids, tf.constant(0)), bias))
+        .build();
+  }
+
+  /**
+   * Each worker: 10 warm-up steps, then {@code steps} timed ones; the chief then evaluates and,
+   * with several PS tasks (the weights then in one shard per PS), checkpoints and exports.
+   */
   static final class Node implements NodeFunction {
     private static final long serialVersionUID = 1L;
     private final long buckets;
+    private final int psTasks;
     private final boolean sparse;
     private final int steps;
     private final int batch;
 
-    Node(long buckets, boolean sparse, int steps, int batch) {
+    Node(long buckets, int psTasks, boolean sparse, int steps, int batch) {
       this.buckets = buckets;
+      this.psTasks = psTasks;
       this.sparse = sparse;
       this.steps = steps;
       this.batch = batch;
@@ -153,16 +300,22 @@ public final class SparseTrainingBenchmark {
         Ops tf = Ops.create(graph);
         Ops ps = tf.withDevice(ctx.variableDevice(0));
         Ops local = tf.withDevice(ctx.localDevice());
-        Variable<TFloat32> weights =
-            ps.withName("weights")
-                .variable(ps.zeros(ps.constant(new long[] {buckets}), TFloat32.class));
+        // One shard per PS task (one plain variable "weights" on 1 PS).
+        ShardedTable weights =
+            ShardedTable.onParameterServers(
+                ctx,
+                tf,
+                "weights",
+                Shape.of(buckets),
+                psTasks,
+                0,
+                (ops, first, shape) -> ops.zeros(ops.constant(shape.asArray()), TFloat32.class));
         Variable<TFloat32> bias = ps.withName("bias").variable(ps.constant(0f));
         Placeholder<TInt64> ids =
             local.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, FIELDS)));
         Placeholder<TFloat32> labels = local.placeholder(TFloat32.class);
         SparseLookup lookup = SparseLookup.gather(tf, weights, ids);
-        Operand<TFloat32> logits =
-            local.math.add(local.reduceSum(lookup.rows(), local.constant(1)), bias);
+        Operand<TFloat32> logits = logits(local, lookup.rows(), bias);
         Operand<TFloat32> perExample =
             local.math.add(
                 local.math.sub(
@@ -180,10 +333,13 @@ public final class SparseTrainingBenchmark {
           for (int i = 0; i < 10; i++) {
             step(session, training, data, ids, labels);
           }
-          // The chief counts the PS process's TCP traffic over its timed steps, per global step
+          // The chief counts the PS processes' TCP traffic over its timed steps, per global step
           // advanced meanwhile (both workers' steps).
-          long psPid = ctx.isChief() ? psPid(psPort(ctx)) : -1;
-          long bytesBefore = ctx.isChief() ? traffic(psPid) : 0;
+          long[] psPids = new long[ctx.isChief() ? psTasks : 0];
+          for (int task = 0; task < psPids.length; task++) {
+            psPids[task] = psPid(psPort(ctx, task));
+          }
+          long bytesBefore = traffic(psPids);
           long stepBefore = step(session, training, data, ids, labels);
           long start = System.nanoTime();
           long stepAfter = stepBefore;
@@ -191,34 +347,55 @@ public final class SparseTrainingBenchmark {
             stepAfter = step(session, training, data, ids, labels);
           }
           double seconds = (System.nanoTime() - start) / 1e9;
-          long bytes = ctx.isChief() ? traffic(psPid) - bytesBefore : 0;
+          long bytes = traffic(psPids) - bytesBefore;
           write(
               ctx,
               "worker-" + ctx.taskIndex() + ".txt",
               steps + " " + seconds + " " + bytes + " " + (stepAfter - stepBefore));
-          training.finish(session, Duration.ofMinutes(5));
+          long finalStep = training.finish(session, Duration.ofMinutes(5));
           if (ctx.isChief()) {
-            SyntheticClicks heldOut = new SyntheticClicks(buckets, 1L);
-            double sum = 0;
-            int batches = 20;
-            for (int i = 0; i < batches; i++) {
-              SyntheticClicks.Batch b = heldOut.next(batch);
-              try (TInt64 idsValue = TInt64.tensorOf(StdArrays.ndCopyOf(b.ids()));
-                  TFloat32 labelValue = TFloat32.vectorOf(b.labels());
-                  TFloat32 value =
-                      (TFloat32)
-                          session
-                              .runner()
-                              .feed(ids, idsValue)
-                              .feed(labels, labelValue)
-                              .fetch(loss)
-                              .run()
-                              .get(0)) {
-                sum += value.getFloat();
-              }
+            double heldOut =
+                heldOutLogLoss(
+                    buckets,
+                    batch,
+                    b -> {
+                      try (TInt64 idsValue = TInt64.tensorOf(StdArrays.ndCopyOf(b.ids()));
+                          TFloat32 labelValue = TFloat32.vectorOf(b.labels());
+                          TFloat32 value =
+                              (TFloat32)
+                                  session
+                                      .runner()
+                                      .feed(ids, idsValue)
+                                      .feed(labels, labelValue)
+                                      .fetch(loss)
+                                      .run()
+                                      .get(0)) {
+                        return value.getFloat();
+                      }
+                    });
+            write(ctx, "loss.txt", Double.toString(heldOut));
+            if (psTasks > 1) {
+              // The logical table, as slices of one tensor "weights" (ReplicatedTraining's saver).
+              Checkpoints.every(0, 0, 1).save(ctx, session, finalStep);
             }
-            write(ctx, "loss.txt", Double.toString(sum / batches));
           }
+        }
+      }
+      if (ctx.isChief() && psTasks > 1) {
+        export(ctx);
+      }
+    }
+
+    /** Exports {@link #serving}, restored from the sharded checkpoint, to modelDir/export. */
+    private void export(NodeContext ctx) {
+      try (Graph graph = new Graph()) {
+        Signature signature = serving(Ops.create(graph), buckets);
+        try (Session session = new Session(graph)) {
+          if (Checkpoints.restoreLatest(ctx, session).isEmpty()) {
+            throw new IllegalStateException("Cannot export: the chief's checkpoint is missing");
+          }
+          SavedModels.export(
+              session, ctx.hadoopConf(), ctx.modelDir() + "/export", ctx.localDir(), signature);
         }
       }
     }
@@ -242,9 +419,9 @@ public final class SparseTrainingBenchmark {
     }
   }
 
-  /** The port of the parameter server's gRPC server. */
-  static String psPort(NodeContext ctx) {
-    String address = ctx.clusterSpec().address("ps", 0);
+  /** The port of PS task {@code task}'s gRPC server. */
+  static String psPort(NodeContext ctx, int task) {
+    String address = ctx.clusterSpec().address("ps", task);
     return address.substring(address.lastIndexOf(':') + 1);
   }
 
@@ -259,30 +436,36 @@ public final class SparseTrainingBenchmark {
   }
 
   /**
-   * The bytes process {@code pid} sent and received so far over its established TCP connections:
-   * the sum of bytes_acked + bytes_received (the kernel's tcp_info, as {@code ss -ti} prints it).
-   * Per process, so other programs' traffic on the loopback interface does not count; for the PS it
-   * is its gRPC traffic with the workers, in both directions (TensorFlow's receivers pull tensors,
-   * so the PS also opens connections to the workers), plus small heartbeats.
+   * The bytes processes {@code pids} sent and received so far over their established TCP
+   * connections: the sum of bytes_acked + bytes_received (the kernel's tcp_info, as {@code ss -ti}
+   * prints it), over each process's connections. Per process, so other programs' traffic on the
+   * loopback interface does not count; for the PS tasks it is their gRPC traffic with the workers,
+   * in both directions (TensorFlow's receivers pull tensors, so a PS also opens connections to the
+   * workers), plus small heartbeats. 0 for no process.
    */
-  static long traffic(long pid) throws IOException, InterruptedException {
-    String out = ss("-tinpH", "state", "established");
-    String me = "pid=" + pid + ",";
-    long total = 0;
-    boolean mine = false;
-    int connections = 0;
-    for (String line : out.split("\n")) {
-      if (!line.startsWith(" ") && !line.startsWith("\t")) {
-        mine = line.contains(me);
-        continue;
-      }
-      if (mine) {
-        total += field(line, "bytes_acked:") + field(line, "bytes_received:");
-        connections++;
-      }
+  static long traffic(long... pids) throws IOException, InterruptedException {
+    if (pids.length == 0) {
+      return 0;
     }
-    if (connections == 0) {
-      throw new IOException("Cannot count the PS traffic: process " + pid + " has no connection");
+    String out = ss("-tinpH", "state", "established");
+    long total = 0;
+    for (long pid : pids) {
+      String me = "pid=" + pid + ",";
+      boolean mine = false;
+      int connections = 0;
+      for (String line : out.split("\n")) {
+        if (!line.startsWith(" ") && !line.startsWith("\t")) {
+          mine = line.contains(me);
+          continue;
+        }
+        if (mine) {
+          total += field(line, "bytes_acked:") + field(line, "bytes_received:");
+          connections++;
+        }
+      }
+      if (connections == 0) {
+        throw new IOException("Cannot count the PS traffic: process " + pid + " has no connection");
+      }
     }
     return total;
   }
@@ -316,24 +499,26 @@ public final class SparseTrainingBenchmark {
       throws IOException {
     StringBuilder table =
         new StringBuilder(
-            "| hash buckets | updates | steps/s | PS bytes/step | held-out log loss |\n"
-                + "|---|---|---:|---:|---:|\n");
+            "| hash buckets | PS tasks | updates | steps/s | PS bytes/step | held-out log loss |\n"
+                + "|---|---:|---|---:|---:|---:|\n");
     for (Run r : runs) {
       table.append(
           String.format(
               Locale.ROOT,
-              "| 2^%d | %s | %.1f | %,.0f | %.5f |%n",
+              "| 2^%d | %d | %s | %.1f | %,.0f | %.5f |%n",
               r.log2Buckets(),
-              r.sparse() ? "sparse" : "dense",
+              r.psTasks(),
+              r.sparse() ? (r.psTasks() > 1 ? "sparse, 1 shard per PS" : "sparse") : "dense",
               r.stepsPerSecond(),
               r.bytesPerStep(),
               r.logLoss()));
     }
     StringBuilder ratios = new StringBuilder();
     Run firstSparse = null;
-    for (int i = 0; i + 1 < runs.size(); i += 2) {
-      Run dense = runs.get(i);
-      Run sparse = runs.get(i + 1);
+    List<Run> onePs = runs.stream().filter(r -> r.psTasks() == 1).toList();
+    for (int i = 0; i + 1 < onePs.size(); i += 2) {
+      Run dense = onePs.get(i);
+      Run sparse = onePs.get(i + 1);
       if (firstSparse == null) {
         firstSparse = sparse;
       }
@@ -349,12 +534,34 @@ public final class SparseTrainingBenchmark {
               100 * (sparse.bytesPerStep() / firstSparse.bytesPerStep() - 1),
               sparse.logLoss() - dense.logLoss()));
     }
+    for (Run r : runs) {
+      if (r.psTasks() > 1) {
+        ratios.append(
+            String.format(
+                Locale.ROOT,
+                "- 2^%d over %d PS: the export has one variable `weights` of shape [%d] and no"
+                    + " `/job:ps` device; its held-out log loss %.6f, the chief's %.6f (checked"
+                    + " within 1e-4)%s%n",
+                r.log2Buckets(),
+                r.psTasks(),
+                1L << r.log2Buckets(),
+                r.exportLogLoss(),
+                r.logLoss(),
+                firstSparse == null
+                    ? ""
+                    : String.format(
+                        Locale.ROOT,
+                        "; bytes/step vs 1 PS, sparse, 2^%d: %+.1f%%",
+                        firstSparse.log2Buckets(),
+                        100 * (r.bytesPerStep() / firstSparse.bytesPerStep() - 1))));
+      }
+    }
     String section =
         String.format(
             Locale.ROOT,
             "%s%n## Sparse vs dense updates: Criteo-shaped logistic regression (issue 13)%n%n"
                 + "Machine: %s. Command (from the repository root):%n%n```%n%s%n```%n%n"
-                + "`org.sparktf.bench.SparseTrainingBenchmark`: 1 PS + 2 workers (Spark local[3],"
+                + "`org.sparktf.bench.SparseTrainingBenchmark`: 1 PS + 2 workers (Spark local[4],"
                 + " separate node JVMs, gRPC over loopback), asynchronous AdaGrad (learning rate"
                 + " 0.1) on a weight vector of `hash buckets` floats plus a bias on the PS; batches"
                 + " of %d synthetic examples with %d hashed ids each (log-uniform values per field,"
@@ -370,13 +577,24 @@ public final class SparseTrainingBenchmark {
                 + " Log loss: the chief's, on 10,240 held-out examples after both workers"
                 + " finished. Dense updates send the gradient of the whole vector every step"
                 + " (TensorFlow's C++ gradient of a gather is dense); sparse ones only the batch's"
-                + " ids and one gradient per unique id.%n%n%s%n%s%n%s%n",
+                + " ids and one gradient per unique id."
+                + " The row on %d PS tasks (2 workers): sparse updates of a"
+                + " weight vector split by id ranges into one `ShardedTable` shard per PS"
+                + " (`weights.part_0`, `weights.part_1`, each with its AdaGrad accumulator on its"
+                + " PS; the bias on PS 0); bytes summed over both PS processes' connections. After"
+                + " the held-out loss, its chief saves a checkpoint (the table as slices of one"
+                + " tensor `weights`) and exports a SavedModel from a serving graph holding"
+                + " `weights` as one variable of the full shape, restored from that checkpoint; the"
+                + " benchmark then loads the export, checks its variable and devices, and scores"
+                + " the same held-out examples with it (ids to logits; log loss in Java), and"
+                + " fails unless that log loss is the chief's within 1e-4.%n%n%s%n%s%n%s%n",
             START,
             MachineInfo.describe(),
             command,
             batch,
             FIELDS,
             steps,
+            SHARDED_PS,
             table,
             ratios,
             END);
