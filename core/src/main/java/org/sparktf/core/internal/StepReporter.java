@@ -20,6 +20,7 @@ final class StepReporter {
   private final SocketBytes bytes;
   private final IntSupplier queueDepth;
   private final java.util.function.LongSupplier feedBytes;
+  private final java.util.function.LongSupplier nanoTime;
   private long globalStep = -1;
   private double loss = Double.NaN;
   private long steps;
@@ -37,10 +38,21 @@ final class StepReporter {
       SocketBytes bytes,
       IntSupplier queueDepth,
       java.util.function.LongSupplier feedBytes) {
+    this(driver, bytes, queueDepth, feedBytes, System::nanoTime);
+  }
+
+  /** With {@code nanoTime} as the clock of the send and sample intervals (tests set it). */
+  StepReporter(
+      ControlChannel driver,
+      SocketBytes bytes,
+      IntSupplier queueDepth,
+      java.util.function.LongSupplier feedBytes,
+      java.util.function.LongSupplier nanoTime) {
     this.driver = driver;
     this.bytes = bytes;
     this.queueDepth = queueDepth;
     this.feedBytes = feedBytes;
+    this.nanoTime = nanoTime;
   }
 
   synchronized void step(
@@ -62,7 +74,7 @@ final class StepReporter {
     this.computeNanos += computeNanos;
     this.dataWaitNanos += dataWaitNanos;
     dirty = true;
-    long now = System.nanoTime();
+    long now = nanoTime.getAsLong();
     if (now - lastSent >= SEND_INTERVAL_NANOS) {
       send(now, false);
     }
@@ -73,10 +85,15 @@ final class StepReporter {
     dirty = true;
   }
 
-  /** Sends the totals if anything changed since the last message (at the end of the function). */
+  /**
+   * Sends the totals with fresh byte counters at the end of the function, once it reported a step.
+   * Even when the last step's totals went out already: they carried byte counters up to {@link
+   * #BYTES_INTERVAL_NANOS} old, without the traffic of the steps since (with one-second steps, up
+   * to 5 of them).
+   */
   synchronized void flush() {
-    if (dirty) {
-      send(System.nanoTime(), true);
+    if (dirty || steps > 0) {
+      send(nanoTime.getAsLong(), true);
     }
   }
 
