@@ -43,6 +43,7 @@ public final class SparseTrainingBenchmark {
   private static final String START = "<!-- sparse-training-benchmark:start -->";
   private static final String END = "<!-- sparse-training-benchmark:end -->";
   static final int FIELDS = 39;
+  private static final int WARM_UP = 10;
 
   private SparseTrainingBenchmark() {}
 
@@ -52,7 +53,9 @@ public final class SparseTrainingBenchmark {
       boolean sparse,
       double stepsPerSecond,
       double bytesPerStep,
-      double logLoss) {}
+      double logLoss,
+      double psCpuMs,
+      double workersCpuMs) {}
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(ClusterBenchmark.arg(args, "--work", "target/bench-work")).toAbsolutePath();
@@ -77,12 +80,15 @@ public final class SparseTrainingBenchmark {
           Run run = train(spark, work, log2, sparse, steps, batch);
           System.out.printf(
               Locale.ROOT,
-              "2^%d %s: %.1f steps/s, %.0f bytes/step, log loss %.5f%n",
+              "2^%d %s: %.1f steps/s, %.0f bytes/step, log loss %.5f, CPU ms/step PS %.2f"
+                  + " workers %.2f%n",
               log2,
               sparse ? "sparse" : "dense",
               run.stepsPerSecond(),
               run.bytesPerStep(),
-              run.logLoss());
+              run.logLoss(),
+              run.psCpuMs(),
+              run.workersCpuMs());
           runs.add(run);
         }
       }
@@ -117,16 +123,21 @@ public final class SparseTrainingBenchmark {
     double seconds = 0;
     long totalSteps = 0;
     double bytesPerStep = 0;
+    double psCpuMs = 0;
+    double workersCpuMs = 0;
     for (int w = 0; w < 2; w++) {
       String[] r = Files.readString(out.resolve("worker-" + w + ".txt")).trim().split(" ");
       totalSteps += Long.parseLong(r[0]);
       seconds = Math.max(seconds, Double.parseDouble(r[1]));
+      // Each worker's own step is one global step: its CPU per step adds to the global step's.
+      workersCpuMs += Long.parseLong(r[4]) / 1e6 / Long.parseLong(r[0]);
       if (w == 0) {
         bytesPerStep = Double.parseDouble(r[2]) / Long.parseLong(r[3]);
+        psCpuMs = Long.parseLong(r[5]) / 1e6 / Long.parseLong(r[3]);
       }
     }
     double loss = Double.parseDouble(Files.readString(out.resolve("loss.txt")).trim());
-    return new Run(log2, sparse, totalSteps / seconds, bytesPerStep, loss);
+    return new Run(log2, sparse, totalSteps / seconds, bytesPerStep, loss, psCpuMs, workersCpuMs);
   }
 
   /** Each worker: 10 warm-up steps, then {@code steps} timed ones; the chief then evaluates. */
@@ -177,25 +188,39 @@ public final class SparseTrainingBenchmark {
         SyntheticClicks data = new SyntheticClicks(buckets, 1000L + ctx.taskIndex());
         try (Session session = ctx.session(graph)) {
           training.begin(session, Duration.ofMinutes(5));
-          for (int i = 0; i < 10; i++) {
+          for (int i = 0; i < WARM_UP; i++) {
             step(session, training, data, ids, labels);
           }
-          // The chief counts the PS process's TCP traffic over its timed steps, per global step
-          // advanced meanwhile (both workers' steps).
+          // The chief counts the PS process's TCP traffic and CPU over its timed steps, per global
+          // step advanced meanwhile (both workers' steps); each worker its own process's CPU.
           long psPid = ctx.isChief() ? psPid(psPort(ctx)) : -1;
           long bytesBefore = ctx.isChief() ? traffic(psPid) : 0;
           long stepBefore = step(session, training, data, ids, labels);
+          long psCpuBefore = ctx.isChief() ? cpuNanos(psPid) : 0;
+          long cpuBefore = cpuNanos(ProcessHandle.current().pid());
           long start = System.nanoTime();
           long stepAfter = stepBefore;
           for (int i = 0; i < steps; i++) {
             stepAfter = step(session, training, data, ids, labels);
           }
           double seconds = (System.nanoTime() - start) / 1e9;
+          long cpu = cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
+          long psCpu = ctx.isChief() ? cpuNanos(psPid) - psCpuBefore : 0;
           long bytes = ctx.isChief() ? traffic(psPid) - bytesBefore : 0;
           write(
               ctx,
               "worker-" + ctx.taskIndex() + ".txt",
-              steps + " " + seconds + " " + bytes + " " + (stepAfter - stepBefore));
+              steps
+                  + " "
+                  + seconds
+                  + " "
+                  + bytes
+                  + " "
+                  + (stepAfter - stepBefore)
+                  + " "
+                  + cpu
+                  + " "
+                  + psCpu);
           training.finish(session, Duration.ofMinutes(5));
           if (ctx.isChief()) {
             SyntheticClicks heldOut = new SyntheticClicks(buckets, 1L);
@@ -240,6 +265,17 @@ public final class SparseTrainingBenchmark {
     private static void write(NodeContext ctx, String name, String text) throws IOException {
       Files.writeString(Path.of(java.net.URI.create(ctx.modelDir())).resolve(name), text);
     }
+  }
+
+  /** The CPU time (user + system, all threads) process {@code pid} used so far. */
+  static long cpuNanos(long pid) {
+    return ProcessHandle.of(pid)
+        .flatMap(p -> p.info().totalCpuDuration())
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "Cannot read the CPU time of process " + pid + ": it is gone or not readable"))
+        .toNanos();
   }
 
   /** The port of the parameter server's gRPC server. */
@@ -316,17 +352,20 @@ public final class SparseTrainingBenchmark {
       throws IOException {
     StringBuilder table =
         new StringBuilder(
-            "| hash buckets | updates | steps/s | PS bytes/step | held-out log loss |\n"
-                + "|---|---|---:|---:|---:|\n");
+            "| hash buckets | updates | steps/s | PS bytes/step | CPU ms/step PS | CPU ms/step"
+                + " workers | held-out log loss |\n"
+                + "|---|---|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       table.append(
           String.format(
               Locale.ROOT,
-              "| 2^%d | %s | %.1f | %,.0f | %.5f |%n",
+              "| 2^%d | %s | %.1f | %,.0f | %.2f | %.2f | %.5f |%n",
               r.log2Buckets(),
               r.sparse() ? "sparse" : "dense",
               r.stepsPerSecond(),
               r.bytesPerStep(),
+              r.psCpuMs(),
+              r.workersCpuMs(),
               r.logLoss()));
     }
     StringBuilder ratios = new StringBuilder();
@@ -358,7 +397,7 @@ public final class SparseTrainingBenchmark {
                 + " separate node JVMs, gRPC over loopback), asynchronous AdaGrad (learning rate"
                 + " 0.1) on a weight vector of `hash buckets` floats plus a bias on the PS; batches"
                 + " of %d synthetic examples with %d hashed ids each (log-uniform values per field,"
-                + " planted weights). Each worker runs 10 warm-up steps, then %d timed ones."
+                + " planted weights), made per step. Each worker runs %d warm-up steps, then %d timed ones."
                 + " steps/s = both workers' timed steps / the slower worker's time. Bytes: over the"
                 + " chief's timed steps, the change in `bytes_acked + bytes_received` (the kernel's"
                 + " `tcp_info`, read with `ss -tinp`) summed over the PS process's established TCP"
@@ -367,6 +406,11 @@ public final class SparseTrainingBenchmark {
                 + " traffic (`/proc/net/dev`'s `lo` counts all of it) and each worker's gRPC calls"
                 + " to its own server (its feeds). (`/proc/self/io` does not work: gRPC's"
                 + " sendmsg/recvmsg are not counted in rchar/wchar.)"
+                + " CPU ms/step: the CPU time (user + system, all threads: TensorFlow's, gRPC's,"
+                + " the JVM's) the PS process used over the chief's timed steps per global step"
+                + " made meanwhile, and each worker process's over its own timed steps per step,"
+                + " summed over the two workers; the three processes share the machine's cores,"
+                + " so their sum bounds the steps/s the machine can give."
                 + " Log loss: the chief's, on 10,240 held-out examples after both workers"
                 + " finished. Dense updates send the gradient of the whole vector every step"
                 + " (TensorFlow's C++ gradient of a gather is dense); sparse ones only the batch's"
@@ -376,6 +420,7 @@ public final class SparseTrainingBenchmark {
             command,
             batch,
             FIELDS,
+            WARM_UP,
             steps,
             table,
             ratios,
