@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.sparktf.core.InputMode;
 import org.sparktf.core.NodeContext;
@@ -19,7 +18,6 @@ import org.sparktf.core.TFCluster;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
@@ -44,6 +42,8 @@ public final class SparseTrainingBenchmark {
   private static final String END = "<!-- sparse-training-benchmark:end -->";
   static final int FIELDS = 39;
   private static final int WARM_UP = 10;
+  // Batches made before the timing, cycled: 160 KB of ids each.
+  private static final int MAX_BATCHES = 256;
 
   private SparseTrainingBenchmark() {}
 
@@ -124,20 +124,27 @@ public final class SparseTrainingBenchmark {
     long totalSteps = 0;
     double bytesPerStep = 0;
     double psCpuMs = 0;
-    double workersCpuMs = 0;
+    long workersCpu = 0;
     for (int w = 0; w < 2; w++) {
       String[] r = Files.readString(out.resolve("worker-" + w + ".txt")).trim().split(" ");
       totalSteps += Long.parseLong(r[0]);
       seconds = Math.max(seconds, Double.parseDouble(r[1]));
-      // Each worker's own step is one global step: its CPU per step adds to the global step's.
-      workersCpuMs += Long.parseLong(r[4]) / 1e6 / Long.parseLong(r[0]);
+      // Each step of a worker is one global step.
+      workersCpu += Long.parseLong(r[4]);
       if (w == 0) {
         bytesPerStep = Double.parseDouble(r[2]) / Long.parseLong(r[3]);
         psCpuMs = Long.parseLong(r[5]) / 1e6 / Long.parseLong(r[3]);
       }
     }
     double loss = Double.parseDouble(Files.readString(out.resolve("loss.txt")).trim());
-    return new Run(log2, sparse, totalSteps / seconds, bytesPerStep, loss, psCpuMs, workersCpuMs);
+    return new Run(
+        log2,
+        sparse,
+        totalSteps / seconds,
+        bytesPerStep,
+        loss,
+        psCpuMs,
+        workersCpu / 1e6 / totalSteps);
   }
 
   /** Each worker: 10 warm-up steps, then {@code steps} timed ones; the chief then evaluates. */
@@ -186,22 +193,24 @@ public final class SparseTrainingBenchmark {
                 ? ReplicatedTraining.asynchronous(ctx, graph, adaGrad, loss, List.of(lookup))
                 : ReplicatedTraining.asynchronous(ctx, graph, adaGrad.dense(graph), loss);
         SyntheticClicks data = new SyntheticClicks(buckets, 1000L + ctx.taskIndex());
-        try (Session session = ctx.session(graph)) {
+        try (Session session = ctx.session(graph);
+            FedBatches fed =
+                new FedBatches(data, batch, Math.min(WARM_UP + 1 + steps, MAX_BATCHES))) {
           training.begin(session, Duration.ofMinutes(5));
           for (int i = 0; i < WARM_UP; i++) {
-            step(session, training, data, ids, labels);
+            training.step(session, fed.next(ids, labels));
           }
           // The chief counts the PS process's TCP traffic and CPU over its timed steps, per global
           // step advanced meanwhile (both workers' steps); each worker its own process's CPU.
           long psPid = ctx.isChief() ? psPid(psPort(ctx)) : -1;
           long bytesBefore = ctx.isChief() ? traffic(psPid) : 0;
-          long stepBefore = step(session, training, data, ids, labels);
+          long stepBefore = training.step(session, fed.next(ids, labels));
           long psCpuBefore = ctx.isChief() ? cpuNanos(psPid) : 0;
           long cpuBefore = cpuNanos(ProcessHandle.current().pid());
           long start = System.nanoTime();
           long stepAfter = stepBefore;
           for (int i = 0; i < steps; i++) {
-            stepAfter = step(session, training, data, ids, labels);
+            stepAfter = training.step(session, fed.next(ids, labels));
           }
           double seconds = (System.nanoTime() - start) / 1e9;
           long cpu = cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
@@ -245,20 +254,6 @@ public final class SparseTrainingBenchmark {
             write(ctx, "loss.txt", Double.toString(sum / batches));
           }
         }
-      }
-    }
-
-    private long step(
-        Session session,
-        ReplicatedTraining training,
-        SyntheticClicks data,
-        Placeholder<TInt64> ids,
-        Placeholder<TFloat32> labels) {
-      SyntheticClicks.Batch b = data.next(batch);
-      try (TInt64 idsValue = TInt64.tensorOf(StdArrays.ndCopyOf(b.ids()));
-          TFloat32 labelValue = TFloat32.vectorOf(b.labels())) {
-        return training.step(
-            session, Map.<Operand<?>, Tensor>of(ids, idsValue, labels, labelValue));
       }
     }
 
@@ -397,7 +392,9 @@ public final class SparseTrainingBenchmark {
                 + " separate node JVMs, gRPC over loopback), asynchronous AdaGrad (learning rate"
                 + " 0.1) on a weight vector of `hash buckets` floats plus a bias on the PS; batches"
                 + " of %d synthetic examples with %d hashed ids each (log-uniform values per field,"
-                + " planted weights), made per step. Each worker runs %d warm-up steps, then %d timed ones."
+                + " planted weights), made into tensors before the timing (at most %d per"
+                + " worker, cycled), so the steps time training, not the Java code drawing"
+                + " examples. Each worker runs %d warm-up steps, then %d timed ones."
                 + " steps/s = both workers' timed steps / the slower worker's time. Bytes: over the"
                 + " chief's timed steps, the change in `bytes_acked + bytes_received` (the kernel's"
                 + " `tcp_info`, read with `ss -tinp`) summed over the PS process's established TCP"
@@ -408,9 +405,9 @@ public final class SparseTrainingBenchmark {
                 + " sendmsg/recvmsg are not counted in rchar/wchar.)"
                 + " CPU ms/step: the CPU time (user + system, all threads: TensorFlow's, gRPC's,"
                 + " the JVM's) the PS process used over the chief's timed steps per global step"
-                + " made meanwhile, and each worker process's over its own timed steps per step,"
-                + " summed over the two workers; the three processes share the machine's cores,"
-                + " so their sum bounds the steps/s the machine can give."
+                + " made meanwhile, and the two worker processes' over their own timed steps per"
+                + " step they made (each worker step is one global step); the three processes"
+                + " share the machine's cores, so cores / the sum bounds the global steps/s."
                 + " Log loss: the chief's, on 10,240 held-out examples after both workers"
                 + " finished. Dense updates send the gradient of the whole vector every step"
                 + " (TensorFlow's C++ gradient of a gather is dense); sparse ones only the batch's"
@@ -420,6 +417,7 @@ public final class SparseTrainingBenchmark {
             command,
             batch,
             FIELDS,
+            MAX_BATCHES,
             WARM_UP,
             steps,
             table,
