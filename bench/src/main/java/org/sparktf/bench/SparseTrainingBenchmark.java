@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.sparktf.core.Checkpoints;
 import org.sparktf.core.InputMode;
@@ -58,6 +57,9 @@ public final class SparseTrainingBenchmark {
   private static final int HELD_OUT_BATCHES = 20;
   private static final String SERVING_IDS = "ids";
   private static final String SERVING_LOGITS = "logits";
+  private static final int WARM_UP = 10;
+  // Batches made before the timing, cycled: 160 KB of ids each.
+  private static final int MAX_BATCHES = 256;
 
   private SparseTrainingBenchmark() {}
 
@@ -72,7 +74,9 @@ public final class SparseTrainingBenchmark {
       double stepsPerSecond,
       double bytesPerStep,
       double logLoss,
-      double exportLogLoss) {}
+      double exportLogLoss,
+      double psCpuMs,
+      double workersCpuMs) {}
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(ClusterBenchmark.arg(args, "--work", "target/bench-work")).toAbsolutePath();
@@ -124,14 +128,17 @@ public final class SparseTrainingBenchmark {
   private static Run print(Run run) {
     System.out.printf(
         Locale.ROOT,
-        "2^%d on %d PS, %s: %.1f steps/s, %.0f bytes/step, log loss %.5f (export: %.5f)%n",
+        "2^%d on %d PS, %s: %.1f steps/s, %.0f bytes/step, log loss %.5f (export: %.5f), CPU"
+            + " ms/step PS %.2f workers %.2f%n",
         run.log2Buckets(),
         run.psTasks(),
         run.sparse() ? "sparse" : "dense",
         run.stepsPerSecond(),
         run.bytesPerStep(),
         run.logLoss(),
-        run.exportLogLoss());
+        run.exportLogLoss(),
+        run.psCpuMs(),
+        run.workersCpuMs());
     return run;
   }
 
@@ -155,12 +162,17 @@ public final class SparseTrainingBenchmark {
     double seconds = 0;
     long totalSteps = 0;
     double bytesPerStep = 0;
+    double psCpuMs = 0;
+    long workersCpu = 0;
     for (int w = 0; w < 2; w++) {
       String[] r = Files.readString(out.resolve("worker-" + w + ".txt")).trim().split(" ");
       totalSteps += Long.parseLong(r[0]);
       seconds = Math.max(seconds, Double.parseDouble(r[1]));
+      // Each step of a worker is one global step.
+      workersCpu += Long.parseLong(r[4]);
       if (w == 0) {
         bytesPerStep = Double.parseDouble(r[2]) / Long.parseLong(r[3]);
+        psCpuMs = Long.parseLong(r[5]) / 1e6 / Long.parseLong(r[3]);
       }
     }
     double loss = Double.parseDouble(Files.readString(out.resolve("loss.txt")).trim());
@@ -170,7 +182,16 @@ public final class SparseTrainingBenchmark {
       // The checkpoint (weights and accumulator) and the export: 192 MB at 2^24.
       deleteTree(out);
     }
-    return new Run(log2, psTasks, sparse, totalSteps / seconds, bytesPerStep, loss, exportLoss);
+    return new Run(
+        log2,
+        psTasks,
+        sparse,
+        totalSteps / seconds,
+        bytesPerStep,
+        loss,
+        exportLoss,
+        psCpuMs,
+        workersCpu / 1e6 / totalSteps);
   }
 
   /**
@@ -328,30 +349,46 @@ public final class SparseTrainingBenchmark {
                 ? ReplicatedTraining.asynchronous(ctx, graph, adaGrad, loss, List.of(lookup))
                 : ReplicatedTraining.asynchronous(ctx, graph, adaGrad.dense(graph), loss);
         SyntheticClicks data = new SyntheticClicks(buckets, 1000L + ctx.taskIndex());
-        try (Session session = ctx.session(graph)) {
+        try (Session session = ctx.session(graph);
+            FedBatches fed =
+                new FedBatches(data, batch, Math.min(WARM_UP + 1 + steps, MAX_BATCHES))) {
           training.begin(session, Duration.ofMinutes(5));
-          for (int i = 0; i < 10; i++) {
-            step(session, training, data, ids, labels);
+          for (int i = 0; i < WARM_UP; i++) {
+            training.step(session, fed.next(ids, labels));
           }
-          // The chief counts the PS processes' TCP traffic over its timed steps, per global step
-          // advanced meanwhile (both workers' steps).
+          // The chief counts the PS processes' TCP traffic and CPU over its timed steps, per global
+          // step advanced meanwhile (both workers' steps); each worker its own process's CPU.
           long[] psPids = new long[ctx.isChief() ? psTasks : 0];
           for (int task = 0; task < psPids.length; task++) {
             psPids[task] = psPid(psPort(ctx, task));
           }
           long bytesBefore = traffic(psPids);
-          long stepBefore = step(session, training, data, ids, labels);
+          long stepBefore = training.step(session, fed.next(ids, labels));
+          long psCpuBefore = cpuNanos(psPids);
+          long cpuBefore = cpuNanos(ProcessHandle.current().pid());
           long start = System.nanoTime();
           long stepAfter = stepBefore;
           for (int i = 0; i < steps; i++) {
-            stepAfter = step(session, training, data, ids, labels);
+            stepAfter = training.step(session, fed.next(ids, labels));
           }
           double seconds = (System.nanoTime() - start) / 1e9;
+          long cpu = cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
+          long psCpu = cpuNanos(psPids) - psCpuBefore;
           long bytes = traffic(psPids) - bytesBefore;
           write(
               ctx,
               "worker-" + ctx.taskIndex() + ".txt",
-              steps + " " + seconds + " " + bytes + " " + (stepAfter - stepBefore));
+              steps
+                  + " "
+                  + seconds
+                  + " "
+                  + bytes
+                  + " "
+                  + (stepAfter - stepBefore)
+                  + " "
+                  + cpu
+                  + " "
+                  + psCpu);
           long finalStep = training.finish(session, Duration.ofMinutes(5));
           if (ctx.isChief()) {
             double heldOut =
@@ -400,23 +437,27 @@ public final class SparseTrainingBenchmark {
       }
     }
 
-    private long step(
-        Session session,
-        ReplicatedTraining training,
-        SyntheticClicks data,
-        Placeholder<TInt64> ids,
-        Placeholder<TFloat32> labels) {
-      SyntheticClicks.Batch b = data.next(batch);
-      try (TInt64 idsValue = TInt64.tensorOf(StdArrays.ndCopyOf(b.ids()));
-          TFloat32 labelValue = TFloat32.vectorOf(b.labels())) {
-        return training.step(
-            session, Map.<Operand<?>, Tensor>of(ids, idsValue, labels, labelValue));
-      }
-    }
-
     private static void write(NodeContext ctx, String name, String text) throws IOException {
       Files.writeString(Path.of(java.net.URI.create(ctx.modelDir())).resolve(name), text);
     }
+  }
+
+  /** The CPU time (user + system, all threads) processes {@code pids} used so far, summed. */
+  static long cpuNanos(long... pids) {
+    long total = 0;
+    for (long pid : pids) {
+      total +=
+          ProcessHandle.of(pid)
+              .flatMap(p -> p.info().totalCpuDuration())
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "Cannot read the CPU time of process "
+                              + pid
+                              + ": it is gone or not readable"))
+              .toNanos();
+    }
+    return total;
   }
 
   /** The port of PS task {@code task}'s gRPC server. */
@@ -499,18 +540,21 @@ public final class SparseTrainingBenchmark {
       throws IOException {
     StringBuilder table =
         new StringBuilder(
-            "| hash buckets | PS tasks | updates | steps/s | PS bytes/step | held-out log loss |\n"
-                + "|---|---:|---|---:|---:|---:|\n");
+            "| hash buckets | PS tasks | updates | steps/s | PS bytes/step | CPU ms/step PS |"
+                + " CPU ms/step workers | held-out log loss |\n"
+                + "|---|---:|---|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       table.append(
           String.format(
               Locale.ROOT,
-              "| 2^%d | %d | %s | %.1f | %,.0f | %.5f |%n",
+              "| 2^%d | %d | %s | %.1f | %,.0f | %.2f | %.2f | %.5f |%n",
               r.log2Buckets(),
               r.psTasks(),
               r.sparse() ? (r.psTasks() > 1 ? "sparse, 1 shard per PS" : "sparse") : "dense",
               r.stepsPerSecond(),
               r.bytesPerStep(),
+              r.psCpuMs(),
+              r.workersCpuMs(),
               r.logLoss()));
     }
     StringBuilder ratios = new StringBuilder();
@@ -565,7 +609,9 @@ public final class SparseTrainingBenchmark {
                 + " separate node JVMs, gRPC over loopback), asynchronous AdaGrad (learning rate"
                 + " 0.1) on a weight vector of `hash buckets` floats plus a bias on the PS; batches"
                 + " of %d synthetic examples with %d hashed ids each (log-uniform values per field,"
-                + " planted weights). Each worker runs 10 warm-up steps, then %d timed ones."
+                + " planted weights), made into tensors before the timing (at most %d per"
+                + " worker, cycled), so the steps time training, not the Java code drawing"
+                + " examples. Each worker runs %d warm-up steps, then %d timed ones."
                 + " steps/s = both workers' timed steps / the slower worker's time. Bytes: over the"
                 + " chief's timed steps, the change in `bytes_acked + bytes_received` (the kernel's"
                 + " `tcp_info`, read with `ss -tinp`) summed over the PS process's established TCP"
@@ -574,6 +620,11 @@ public final class SparseTrainingBenchmark {
                 + " traffic (`/proc/net/dev`'s `lo` counts all of it) and each worker's gRPC calls"
                 + " to its own server (its feeds). (`/proc/self/io` does not work: gRPC's"
                 + " sendmsg/recvmsg are not counted in rchar/wchar.)"
+                + " CPU ms/step: the CPU time (user + system, all threads: TensorFlow's, gRPC's,"
+                + " the JVM's) the PS process used over the chief's timed steps per global step"
+                + " made meanwhile, and the two worker processes' over their own timed steps per"
+                + " step they made (each worker step is one global step); the three processes"
+                + " share the machine's cores, so cores / the sum bounds the global steps/s."
                 + " Log loss: the chief's, on 10,240 held-out examples after both workers"
                 + " finished. Dense updates send the gradient of the whole vector every step"
                 + " (TensorFlow's C++ gradient of a gather is dense); sparse ones only the batch's"
@@ -593,6 +644,8 @@ public final class SparseTrainingBenchmark {
             command,
             batch,
             FIELDS,
+            MAX_BATCHES,
+            WARM_UP,
             steps,
             SHARDED_PS,
             table,

@@ -9,6 +9,7 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.DynamicPartition;
+import org.tensorflow.op.core.Unique;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -19,13 +20,19 @@ import org.tensorflow.types.TInt64;
  * ids) looked up by int64 ids, for {@link ReplicatedTraining} to train with sparse updates: it
  * computes the loss's gradient with respect to the looked-up rows only, sums the rows of repeated
  * ids, and applies the sum on the parameter server that holds the table with TensorFlow's sparse
- * apply ops. Per step, only the batch's ids and their rows cross the network, in both directions,
- * never a tensor of the table's size.
+ * apply ops. Per step, only the batch's distinct ids and their rows cross the network, in both
+ * directions, never a tensor of the table's size.
  *
  * <p>The lookup runs on the table's device; for a {@link ShardedTable}, each shard gathers the ids
- * it owns on its own device and the rows are stitched back in the ids' order on the caller's. Read
- * the table only through lookups handed to {@link ReplicatedTraining}: it computes no dense
- * gradient for it, so another use of the table would not be trained.
+ * it owns on its own device and the rows are stitched back in the ids' order on the caller's. When
+ * the table is placed on a device (a parameter server's), the caller's device first reduces the ids
+ * to their distinct values ({@code Unique}), the table's device gathers each once, and the caller's
+ * spreads the rows back to the ids' order and shape: batches of hashed ids repeat their frequent
+ * values many times, and each repeat would otherwise cross the network twice per lookup and once
+ * more per update; the update reuses the same distinct ids. A table without a device (a local
+ * graph, a serving graph) is gathered directly, where the {@code Unique} would cost more than it
+ * saves. Read the table only through lookups handed to {@link ReplicatedTraining}: it computes no
+ * dense gradient for it, so another use of the table would not be trained.
  */
 public final class SparseLookup {
   private static final Pattern JOB = Pattern.compile("/job:([^/]+)");
@@ -33,11 +40,19 @@ public final class SparseLookup {
 
   private final ShardedTable table;
   private final Operand<TInt64> ids;
+  // The distinct ids the table's device gathered, and each id's index among them; null when the
+  // lookup gathered every id (a table without a device).
+  private final Unique<TInt64, TInt32> unique;
   private final Operand<TFloat32> rows;
 
-  private SparseLookup(ShardedTable table, Operand<TInt64> ids, Operand<TFloat32> rows) {
+  private SparseLookup(
+      ShardedTable table,
+      Operand<TInt64> ids,
+      Unique<TInt64, TInt32> unique,
+      Operand<TFloat32> rows) {
     this.table = table;
     this.ids = ids;
+    this.unique = unique;
     this.rows = rows;
   }
 
@@ -56,8 +71,7 @@ public final class SparseLookup {
               + table.shape()
               + "; it needs a known shape of rank >= 1");
     }
-    ShardedTable whole = ShardedTable.of(table);
-    return new SparseLookup(whole, ids, gatherOnDevice(tf, table, ids));
+    return lookUp(tf, ShardedTable.of(table), ids);
   }
 
   /**
@@ -68,6 +82,33 @@ public final class SparseLookup {
   public static SparseLookup gather(Ops tf, ShardedTable table, Operand<TInt64> ids) {
     if (table.numShards() == 1) {
       return gather(tf, table.shards().get(0), ids);
+    }
+    return lookUp(tf, table, ids);
+  }
+
+  private static SparseLookup lookUp(Ops tf, ShardedTable table, Operand<TInt64> ids) {
+    boolean placed =
+        table.shards().stream().anyMatch(s -> !((GraphOperation) s.op()).device().isEmpty());
+    if (!placed) {
+      return new SparseLookup(table, ids, null, gatherRows(tf, table, ids));
+    }
+    Unique<TInt64, TInt32> unique = distinct(tf, ids);
+    Operand<TFloat32> distinctRows = gatherRows(tf, table, unique.y());
+    // Each id's row: its distinct id's, in the ids' shape (+ the table's row dimensions).
+    Operand<TInt32> index = tf.reshape(unique.idx(), tf.shape(ids, TInt32.class));
+    return new SparseLookup(table, ids, unique, tf.gather(distinctRows, index, tf.constant(0)));
+  }
+
+  /** The distinct values of {@code ids}, flattened, and each id's index among them. */
+  private static Unique<TInt64, TInt32> distinct(Ops tf, Operand<TInt64> ids) {
+    Operand<TInt64> flat = tf.reshape(ids, tf.constant(new long[] {-1}));
+    return tf.unique(flat, tf.constant(new int[] {0}), TInt32.class);
+  }
+
+  /** The rows of {@code ids}, of shape ids.shape + table.shape[1:], each shard's on its device. */
+  private static Operand<TFloat32> gatherRows(Ops tf, ShardedTable table, Operand<TInt64> ids) {
+    if (table.numShards() == 1) {
+      return gatherOnDevice(tf, table.shards().get(0), ids);
     }
     int k = table.numShards();
     Operand<TInt64> flat = tf.reshape(ids, tf.constant(new long[] {-1}));
@@ -90,7 +131,7 @@ public final class SparseLookup {
         tf.constant(java.util.Arrays.copyOfRange(rowDims, 1, rowDims.length));
     Operand<TInt64> shape =
         tf.concat(List.of(tf.shape(ids, TInt64.class), rowShape), tf.constant(0));
-    return new SparseLookup(table, ids, tf.reshape(stitched, shape));
+    return tf.reshape(stitched, shape);
   }
 
   private static Operand<TFloat32> gatherOnDevice(
@@ -129,6 +170,14 @@ public final class SparseLookup {
   /** The ids looked up. */
   public Operand<TInt64> ids() {
     return ids;
+  }
+
+  /**
+   * The looked-up ids' distinct values (flattened) and each id's index among them: those the lookup
+   * gathered, or, when it gathered every id, new ones built with {@code tf}.
+   */
+  Unique<TInt64, TInt32> distinctIds(Ops tf) {
+    return unique != null ? unique : distinct(tf, ids);
   }
 
   /** The job and task of an op's device, as a spec to place other ops with it. */

@@ -87,18 +87,25 @@ final class SparseUpdates {
     }
     for (List<SparseLookup> group : byTable.values()) {
       ShardedTable table = group.get(0).sharded();
-      List<Operand<TInt64>> ids = new ArrayList<>();
-      List<Operand<TFloat32>> rows = new ArrayList<>();
+      List<Table> perLookup = new ArrayList<>();
       for (SparseLookup lookup : group) {
-        ids.add(local.reshape(lookup.ids(), local.constant(new long[] {-1})));
         @SuppressWarnings("unchecked")
         Operand<TFloat32> g = (Operand<TFloat32>) rowGradients.get(lookup);
-        rows.add(local.reshape(g, rowShape(local, table)));
+        // The lookup's own distinct ids when it gathered only those: one Unique for both.
+        Unique<TInt64, TInt32> unique = lookup.distinctIds(local);
+        perLookup.add(
+            sumByIndex(
+                local, table.shards().get(0), unique, local.reshape(g, rowShape(local, table))));
       }
-      Operand<TInt64> allIds = ids.size() == 1 ? ids.get(0) : local.concat(ids, local.constant(0));
-      Operand<TFloat32> allRows =
-          rows.size() == 1 ? rows.get(0) : local.concat(rows, local.constant(0));
-      Table summed = sumDuplicates(local, table.shards().get(0), allIds, allRows);
+      Table summed =
+          perLookup.size() == 1
+              ? perLookup.get(0)
+              : sumDuplicates(
+                  local,
+                  table.shards().get(0),
+                  local.concat(perLookup.stream().map(Table::ids).toList(), local.constant(0)),
+                  local.concat(
+                      perLookup.stream().map(Table::gradient).toList(), local.constant(0)));
       if (table.numShards() == 1) {
         tables.add(summed);
       } else {
@@ -202,7 +209,14 @@ final class SparseUpdates {
    */
   private static Table sumDuplicates(
       Ops tf, Variable<TFloat32> table, Operand<TInt64> ids, Operand<TFloat32> rows) {
-    Unique<TInt64, TInt32> unique = tf.unique(ids, tf.constant(new int[] {0}), TInt32.class);
+    return sumByIndex(tf, table, tf.unique(ids, tf.constant(new int[] {0}), TInt32.class), rows);
+  }
+
+  /**
+   * The distinct ids of {@code unique} and the sum of the rows of each (rows in the ids' order).
+   */
+  private static Table sumByIndex(
+      Ops tf, Variable<TFloat32> table, Unique<TInt64, TInt32> unique, Operand<TFloat32> rows) {
     Operand<TFloat32> summed =
         tf.math.unsortedSegmentSum(rows, unique.idx(), tf.size(unique.y(), TInt32.class));
     return new Table(table, unique.y(), summed);

@@ -15,8 +15,8 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -61,13 +61,14 @@ class ShardedTableTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {1, 2, 3, 4, 10})
-  void aLookupOfIdsOnEveryShardReturnsTheirRowsInTheIdsOrder(int shards) {
-    // Every id, repeated, out of order, in a [2, 10] batch: each shard owns some.
+  @CsvSource({"1,false", "2,false", "3,false", "4,false", "10,false", "1,true", "3,true"})
+  void aLookupOfIdsOnEveryShardReturnsTheirRowsInTheIdsOrder(int shards, boolean placed) {
+    // Every id, repeated, out of order, in a [2, 10] batch: each shard owns some. Shards placed on
+    // a device are looked up by the distinct ids, whose rows go back to the ids' order and shape.
     long[][] ids = {{9, 0, 5, 3, 3, 7, 1, 8, 2, 9}, {4, 6, 0, 0, 9, 5, 2, 7, 1, 3}};
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
-      ShardedTable table = numbered(tf, shards, s -> null);
+      ShardedTable table = numbered(tf, shards, s -> placed ? SparseUpdatesTest.LOCAL_TASK : null);
       SparseLookup lookup = SparseLookup.gather(tf, table, tf.constant(ids));
       assertThat(table.numShards()).isEqualTo(shards);
       long rows = 0;
@@ -130,14 +131,17 @@ class ShardedTableTest {
     float[][] before = SparseUpdatesTest.trainEmbedding(optimizer, false, 0, 1);
     float[][] dense = SparseUpdatesTest.trainEmbedding(optimizer, false, 1, 1);
     float[][] unsharded = SparseUpdatesTest.trainEmbedding(optimizer, true, 1, 1);
-    for (int shards : new int[] {2, 3}) {
-      float[][] sharded = SparseUpdatesTest.trainEmbedding(optimizer, true, 1, shards);
-      for (int r = 0; r < dense.length; r++) {
-        for (int d = 0; d < dense[r].length; d++) {
-          assertThat(sharded[r][d])
-              .as("%d shards, row %d dim %d", shards, r, d)
-              .isCloseTo(dense[r][d], Offset.offset(1e-6f))
-              .isCloseTo(unsharded[r][d], Offset.offset(1e-6f));
+    // Shards placed on a device are looked up and updated by the distinct ids.
+    for (boolean placed : new boolean[] {false, true}) {
+      for (int shards : new int[] {2, 3}) {
+        float[][] sharded = SparseUpdatesTest.trainEmbedding(optimizer, true, 1, shards, placed);
+        for (int r = 0; r < dense.length; r++) {
+          for (int d = 0; d < dense[r].length; d++) {
+            assertThat(sharded[r][d])
+                .as("%d shards, placed %s, row %d dim %d", shards, placed, r, d)
+                .isCloseTo(dense[r][d], Offset.offset(1e-6f))
+                .isCloseTo(unsharded[r][d], Offset.offset(1e-6f));
+          }
         }
       }
     }

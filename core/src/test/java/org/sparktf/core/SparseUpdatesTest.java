@@ -11,6 +11,7 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -33,6 +34,9 @@ class SparseUpdatesTest {
   // Ids 1 and 4 repeat, within a row and across rows: their gradients must be summed first.
   private static final long[][] IDS = {{1, 2, 1}, {4, 1, 9}, {4, 4, 0}};
   private static final float[] TARGETS = {1f, -2f, 0.5f};
+  // The task of a local session: a table placed there is looked up by its distinct ids.
+  static final DeviceSpec LOCAL_TASK =
+      DeviceSpec.newBuilder().job("localhost").replica(0).task(0).build();
 
   static List<SparseOptimizer> optimizers() {
     return List.of(
@@ -52,6 +56,16 @@ class SparseUpdatesTest {
    */
   static float[][] trainEmbedding(
       SparseOptimizer optimizer, boolean sparse, int steps, int shards) {
+    return trainEmbedding(optimizer, sparse, steps, shards, false);
+  }
+
+  /**
+   * The embedding model's variables after {@code steps} steps, sparse or dense, the table in {@code
+   * shards} shards (sparse only), placed on this process's task or on no device: a lookup of a
+   * placed table gathers each distinct id once.
+   */
+  static float[][] trainEmbedding(
+      SparseOptimizer optimizer, boolean sparse, int steps, int shards, boolean placed) {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       // FTRL's weights are a function of its accumulators, so a dense FTRL step also moves the
@@ -69,7 +83,7 @@ class SparseUpdatesTest {
               "table",
               Shape.of(ROWS, DIM),
               shards,
-              s -> null,
+              s -> placed ? LOCAL_TASK : null,
               (ops, first, shape) ->
                   ops.constant(
                       java.util.Arrays.copyOfRange(
@@ -131,6 +145,65 @@ class SparseUpdatesTest {
     assertThat(dense[ROWS][0]).isNotEqualTo(before[ROWS][0]);
     assertThat(dense[5]).containsExactly(before[5]);
     assertThat(sparse[5]).containsExactly(before[5]);
+  }
+
+  @ParameterizedTest
+  @MethodSource("optimizers")
+  void oneSparseStepOfAPlacedTableEqualsOneDenseStepWithRepeatedIds(SparseOptimizer optimizer) {
+    float[][] dense = trainEmbedding(optimizer, false, 1);
+    float[][] sparse = trainEmbedding(optimizer, true, 1, 1, true);
+    for (int r = 0; r <= ROWS; r++) {
+      for (int d = 0; d < dense[r].length; d++) {
+        assertThat(sparse[r][d])
+            .as("row %d dim %d", r, d)
+            .isCloseTo(dense[r][d], Offset.offset(1e-6f));
+      }
+    }
+    assertThat(sparse[4][0]).isNotEqualTo(trainEmbedding(optimizer, false, 0)[4][0]);
+  }
+
+  @Test
+  void aPlacedTableGathersEachDistinctIdOnceAndItsUpdateReusesThem() {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Variable<TFloat32> table =
+          tf.withDevice(LOCAL_TASK)
+              .withName("table")
+              .variable(tf.zeros(tf.constant(new long[] {ROWS, DIM}), TFloat32.class));
+      SparseLookup lookup = SparseLookup.gather(tf, table, tf.constant(IDS));
+      Operand<TFloat32> loss =
+          tf.reduceSum(tf.math.square(lookup.rows()), tf.constant(new int[] {0, 1, 2}));
+      ReplicatedTraining.asynchronous(
+          new LocalNodeContext(),
+          graph,
+          SparseOptimizer.adaGrad(0.1f, 0.1f),
+          loss,
+          List.of(lookup));
+      List<org.tensorflow.GraphOperation> gathers = new java.util.ArrayList<>();
+      List<String> uniques = new java.util.ArrayList<>();
+      graph
+          .operations()
+          .forEachRemaining(
+              op -> {
+                org.tensorflow.GraphOperation g = (org.tensorflow.GraphOperation) op;
+                if (op.type().equals("GatherV2") && g.device().contains("/job:localhost")) {
+                  gathers.add(g);
+                }
+                if (op.type().startsWith("Unique")) {
+                  uniques.add(op.name());
+                }
+              });
+      // The table's device gathers the distinct ids; the one Unique serves the update as well.
+      assertThat(gathers).hasSize(1);
+      assertThat(gathers.get(0).input(1).op().type()).startsWith("Unique");
+      assertThat(uniques).hasSize(1);
+      try (Session session = new Session(graph)) {
+        session.initialize();
+        try (TFloat32 rows = (TFloat32) session.runner().fetch(lookup.rows()).run().get(0)) {
+          assertThat(rows.shape()).isEqualTo(Shape.of(3, 3, DIM));
+        }
+      }
+    }
   }
 
   @ParameterizedTest
