@@ -83,6 +83,8 @@ for pinning in pinned unpinned; do
         --warmup "$WARMUP" --reps "$REPS" --batch "$BATCH" --label $pinning >"$out" 2>&1 \
         || { echo "Cannot benchmark: $pinning $dataset $contender failed; see $out" >&2; exit 1; }
       grep '^RESULT ' "$out" | tail -1 | tee -a "$RESULTS" >&2
+      # Where the timed passes' CPU went, by thread kind (reader, planner, JIT compilers, GC).
+      grep '^THREADS ' "$out" | tail -1 >&2 || true
     done
   done
 done

@@ -61,12 +61,17 @@ public final class ReadCoreBenchmark {
       double[] seconds = new double[reps];
       long passRows = -1;
       long cpuStart = cpuNanos();
+      ThreadCpu threadsBefore = ThreadCpu.snapshot();
+      System.out.println("TIMED start");
       for (int i = 0; i < reps; i++) {
         long start = System.nanoTime();
         passRows = pass.getAsLong();
         seconds[i] = (System.nanoTime() - start) / 1e9;
       }
       double cpu = (cpuNanos() - cpuStart) / 1e9;
+      System.out.println("TIMED end");
+      // Where the timed passes' CPU went, by thread kind (reading, planning, JIT, GC).
+      System.out.println("THREADS cpu_s " + ThreadCpu.snapshot().since(threadsBefore));
       long[] check = c.checksum(kind.schema(), dir);
       long rows = check[0];
       long checksum = check[1];

@@ -41,6 +41,10 @@ final class ByteSource implements Closeable {
     }
     if (buf.length - start < n) {
       relocate(buf.length >= n ? buf.length : grownCapacity(n));
+    } else if (buf.length - end < buf.length / 4) {
+      // Little room left after the buffered bytes: move them (fewer than n) to the front first,
+      // so that the read below is one large read, not a small one for the tail of the buffer.
+      relocate(buf.length);
     }
     while (end - start < n) {
       if (end == buf.length) {

@@ -2,6 +2,7 @@ package org.sparktf.datasource.tfrecord;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +123,38 @@ class TFRecordReadTest extends SparkSessionTestBase {
     assertThat(bad.get(0).isNullAt(0)).isTrue();
     assertThat(bad.get(0).getString(2)).contains("byte offset");
     permissive.unpersist();
+  }
+
+  @Test
+  void localFilesAreCheckedByTheirRecordCrcsNotHadoopChecksumFiles() throws Exception {
+    Path out = oneFile("stalecrc", 100);
+    Path file = dataFiles(out).get(0);
+    assertThat(file.resolveSibling("." + file.getFileName() + ".crc")).exists();
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 0x5A;
+    // Damage behind the back of Hadoop's local file system: its ".crc" file is now stale.
+    Files.write(file, bytes);
+
+    // The record CRCs find it, as TFRecord damage with file and offset; the rest still reads.
+    Throwable failed = catchThrowable(() -> tfrecord().load(out.toString()).collect());
+    assertThat(stackTrace(failed))
+        .contains("Cannot read TFRecord file", "byte offset")
+        .doesNotContain("ChecksumException");
+    assertThat(tfrecord().option("mode", "DROPMALFORMED").load(out.toString()).count())
+        .isEqualTo(99);
+
+    // With the record CRCs off, Hadoop's checksum files still guard the bytes.
+    Throwable unchecked =
+        catchThrowable(
+            () -> tfrecord().option("verifyCrc", "false").load(out.toString()).collect());
+    assertThat(stackTrace(unchecked)).contains("ChecksumException");
+  }
+
+  private static String stackTrace(Throwable t) {
+    assertThat(t).isNotNull();
+    java.io.StringWriter out = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(out));
+    return out.toString();
   }
 
   @Test
