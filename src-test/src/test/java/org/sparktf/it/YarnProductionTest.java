@@ -441,6 +441,9 @@ class YarnProductionTest {
       "128",
       "--learning-rate",
       "0.3",
+      // The settings this test's bounds were measured with (the job's defaults before 2026-12-01).
+      "--initial-accumulator",
+      "0.1",
       "--hash-buckets",
       "65536",
       "--eval-every",
