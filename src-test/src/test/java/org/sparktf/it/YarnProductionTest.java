@@ -288,6 +288,9 @@ class YarnProductionTest {
     ApplicationId clientApp = client.applicationId(SUBMIT_TIMEOUT);
     apps.add(clientApp);
     awaitCheckpointAfter(model, 0, client);
+    // In client mode the driver is the submitting JVM: SparkTF's lines reach the user's console.
+    assertThat(client.output())
+        .containsPattern("TensorFlow cluster \\S+ \\(generation \\d+\\) is up: .*worker:1@");
     hadoop
         .client()
         .signalToContainer(amContainer(clientApp), SignalContainerCommand.FORCEFUL_SHUTDOWN);
@@ -394,7 +397,7 @@ class YarnProductionTest {
             "--modes",
             "tensorflow",
             "--epochs",
-            "10",
+            "5",
             "--partitions",
             "2",
             "--train-limit",
@@ -408,8 +411,9 @@ class YarnProductionTest {
     Matcher accuracy = Pattern.compile("\\ntensorflow +([0-9.]+)").matcher(stdout);
     assertThat(accuracy.find()).as(stdout).isTrue();
     System.out.printf("MNIST on YARN: accuracy %s%n", accuracy.group(1));
-    // 0.93 on all 8,000 training images (docs/examples/mnist.md); chance is 0.1.
-    assertThat(Double.parseDouble(accuracy.group(1))).isGreaterThan(0.85);
+    // 0.93 on all 8,000 training images and 10 epochs (docs/examples/mnist.md), 0.91 on these
+    // 4,000 with 10 epochs; chance is 0.1.
+    assertThat(Double.parseDouble(accuracy.group(1))).isGreaterThan(0.8);
     FileSystem fs = hadoop.fs();
     assertThat(files("/jobs/mnist/models/tensorflow/export")).contains("saved_model.pb");
     assertThat(Checkpoints.latestStep(hadoop.conf(), out + "/models/tensorflow")).isPresent();
@@ -421,11 +425,12 @@ class YarnProductionTest {
   // ---- submitting -------------------------------------------------------------------------
 
   /**
-   * About 1,700 global steps, 15-30 s of training on a loaded 2-core machine: long enough that a
-   * kill sent through the ResourceManager (it reaches the container with a NodeManager heartbeat)
-   * after a checkpoint lands mid-training. More epochs only cost time: the validation loss is
-   * lowest early (measured with 16 epochs: 0.454 at the chief's first evaluation, 0.457 at step
-   * 1,790, 0.472 at step 3,392; with 8: 0.457 at step 1,696).
+   * About 850 global steps: long enough that the three kills of the fault test (each sent through
+   * the ResourceManager, reaching the container with a NodeManager heartbeat after a checkpoint
+   * lands) all fall mid-training: in the runs measured they landed between steps 239 and 296. More
+   * epochs only cost time: the validation loss is lowest early (measured with 16 epochs: 0.454 at
+   * the chief's first evaluation, 0.457 at step 1,790, 0.472 at step 3,392; with 8: 0.457 at step
+   * 1,696).
    */
   private static String[] training(String data, String model) {
     return new String[] {
@@ -436,7 +441,7 @@ class YarnProductionTest {
       "--workers",
       "2",
       "--epochs",
-      "8",
+      "4",
       "--batch-size",
       "128",
       "--learning-rate",
