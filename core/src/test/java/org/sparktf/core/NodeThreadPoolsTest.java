@@ -55,6 +55,7 @@ class NodeThreadPoolsTest {
   void theNodesRunTensorFlowWithThePoolSizesOfTheBuilderElseTheSparkConf() throws Exception {
     long fromBuilder = nativeThreads(cluster("builder").interOpThreads(1).intraOpThreads(1));
     long fromConf = nativeThreads(cluster("conf"));
+    System.out.printf("Native TensorFlow threads: %d at 1/1, %d at 3/3%n", fromBuilder, fromConf);
     // 3 + 3 threads against 1 + 1 (measured: exactly 4 more); unsized pools would be equal.
     assertThat(fromConf - fromBuilder)
         .as("native threads with 3/3 (%d) minus with 1/1 (%d)", fromConf, fromBuilder)
