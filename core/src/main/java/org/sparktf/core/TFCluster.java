@@ -968,17 +968,25 @@ public final class TFCluster implements AutoCloseable {
       if (maxRestarts >= 0) {
         return maxRestarts;
       }
-      String value = conf.get(MAX_RESTARTS_KEY, "0").trim();
+      return nonNegative(conf, MAX_RESTARTS_KEY, "it must be an integer >= 0");
+    }
+
+    /**
+     * The integer at {@code key} of the Spark conf, 0 when not set.
+     *
+     * @throws IllegalArgumentException saying {@code fix} when it is negative or not an integer
+     */
+    private static int nonNegative(SparkConf conf, String key, String fix) {
+      String value = conf.get(key, "0").trim();
       try {
-        int limit = Integer.parseInt(value);
-        if (limit >= 0) {
-          return limit;
+        int number = Integer.parseInt(value);
+        if (number >= 0) {
+          return number;
         }
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(
-          "Invalid " + MAX_RESTARTS_KEY + ": '" + value + "'; it must be an integer >= 0");
+      throw new IllegalArgumentException("Invalid " + key + ": '" + value + "'; " + fix);
     }
 
     /**
@@ -1012,14 +1020,12 @@ public final class TFCluster implements AutoCloseable {
       return this;
     }
 
+    private static final String THREADS_FIX =
+        "use 0 for TensorFlow's own sizing (all cores) or a positive thread count";
+
     private static int threads(String name, int threads) {
       if (threads < 0) {
-        throw new IllegalArgumentException(
-            "Invalid "
-                + name
-                + ": "
-                + threads
-                + "; use 0 for TensorFlow's own sizing (all cores) or a positive thread count");
+        throw new IllegalArgumentException("Invalid " + name + ": " + threads + "; " + THREADS_FIX);
       }
       return threads;
     }
@@ -1027,26 +1033,12 @@ public final class TFCluster implements AutoCloseable {
     /** The nodes' thread pools: each size set on the builder, else from the Spark conf, else 0. */
     ThreadPools threadPools(SparkConf conf) {
       return new ThreadPools(
-          interOpThreads >= 0 ? interOpThreads : confThreads(conf, INTER_OP_THREADS_KEY),
-          intraOpThreads >= 0 ? intraOpThreads : confThreads(conf, INTRA_OP_THREADS_KEY));
-    }
-
-    private static int confThreads(SparkConf conf, String key) {
-      String value = conf.get(key, "0").trim();
-      try {
-        int threads = Integer.parseInt(value);
-        if (threads >= 0) {
-          return threads;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException(
-          "Invalid "
-              + key
-              + ": '"
-              + value
-              + "'; use 0 for TensorFlow's own sizing (all cores) or a positive thread count");
+          interOpThreads >= 0
+              ? interOpThreads
+              : nonNegative(conf, INTER_OP_THREADS_KEY, THREADS_FIX),
+          intraOpThreads >= 0
+              ? intraOpThreads
+              : nonNegative(conf, INTRA_OP_THREADS_KEY, THREADS_FIX));
     }
 
     /** JVM options of the node processes. Default: -Xmx1g. */
