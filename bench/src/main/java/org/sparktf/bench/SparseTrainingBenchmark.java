@@ -46,8 +46,10 @@ import org.tensorflow.types.TInt64;
  * held-out examples.
  *
  * <p>Usage: SparseTrainingBenchmark --docs docs/benchmarks.md [--buckets 18,20,22] [--sharded 24]
- * [--steps 100] [--batch 512]; {@code --sharded} gives the log2 size of the sharded weight vector,
- * {@code none} for no sharded run.
+ * [--steps 100] [--batch 512] [--threads default,1/1]; {@code --sharded} gives the log2 size of the
+ * sharded weight vector, {@code none} for no sharded run; {@code --threads} the nodes' TensorFlow
+ * pool sizes ({@link Pools}) to run every 1-PS size with, dense and sparse alike, one after the
+ * other; the sharded run uses the first.
  */
 public final class SparseTrainingBenchmark {
   private static final String START = "<!-- sparse-training-benchmark:start -->";
@@ -68,6 +70,7 @@ public final class SparseTrainingBenchmark {
    * for runs on 1 PS, which export nothing).
    */
   record Run(
+      Pools pools,
       int log2Buckets,
       int psTasks,
       boolean sparse,
@@ -77,6 +80,44 @@ public final class SparseTrainingBenchmark {
       double exportLogLoss,
       double psCpuMs,
       double workersCpuMs) {}
+
+  /**
+   * The TensorFlow inter-op and intra-op pool sizes of every node ({@link
+   * TFCluster.Builder#interOpThreads}, {@link TFCluster.Builder#intraOpThreads}); 0: TensorFlow's
+   * own sizing.
+   */
+  record Pools(int interOp, int intraOp) {
+    /** "default" (TensorFlow's sizing), "N" (both pools N threads) or "INTER/INTRA". */
+    static Pools parse(String text) {
+      String value = text.trim();
+      try {
+        if (value.equals("default")) {
+          return new Pools(0, 0);
+        }
+        int slash = value.indexOf('/');
+        Pools pools =
+            slash < 0
+                ? new Pools(Integer.parseInt(value), Integer.parseInt(value))
+                : new Pools(
+                    Integer.parseInt(value.substring(0, slash)),
+                    Integer.parseInt(value.substring(slash + 1)));
+        if (pools.interOp() >= 0 && pools.intraOp() >= 0) {
+          return pools;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          "Invalid --threads setting: '"
+              + text
+              + "'; give default, N (both pools) or INTER/INTRA thread counts >= 0, comma-separated");
+    }
+
+    @Override
+    public String toString() {
+      return interOp == 0 && intraOp == 0 ? "default" : interOp + "/" + intraOp;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(ClusterBenchmark.arg(args, "--work", "target/bench-work")).toAbsolutePath();
@@ -88,6 +129,10 @@ public final class SparseTrainingBenchmark {
       sizes.add(Integer.parseInt(s.trim()));
     }
     String sharded = ClusterBenchmark.arg(args, "--sharded", "24");
+    List<Pools> pools = new ArrayList<>();
+    for (String s : ClusterBenchmark.arg(args, "--threads", "default").split(",")) {
+      pools.add(Pools.parse(s));
+    }
     if (!sharded.equals("none") && !sharded.matches("\\d{1,2}")) {
       throw new IllegalArgumentException(
           "Invalid --sharded: " + sharded + "; give the log2 of the hash buckets (24) or none");
@@ -101,14 +146,16 @@ public final class SparseTrainingBenchmark {
             .getOrCreate();
     List<Run> runs = new ArrayList<>();
     try {
-      for (int log2 : sizes) {
-        for (boolean sparse : new boolean[] {false, true}) {
-          runs.add(print(train(spark, work, log2, 1, sparse, steps, batch)));
+      for (Pools setting : pools) {
+        for (int log2 : sizes) {
+          for (boolean sparse : new boolean[] {false, true}) {
+            runs.add(print(train(spark, work, setting, log2, 1, sparse, steps, batch)));
+          }
         }
       }
       if (!sharded.equals("none")) {
-        runs.add(
-            print(train(spark, work, Integer.parseInt(sharded), SHARDED_PS, true, steps, batch)));
+        int log2 = Integer.parseInt(sharded);
+        runs.add(print(train(spark, work, pools.get(0), log2, SHARDED_PS, true, steps, batch)));
       }
     } finally {
       spark.stop();
@@ -121,15 +168,18 @@ public final class SparseTrainingBenchmark {
             + " --steps "
             + steps
             + " --batch "
-            + batch;
+            + batch
+            + " --threads "
+            + String.join(",", pools.stream().map(Pools::toString).toList());
     writeReport(docs, command, steps, batch, runs);
   }
 
   private static Run print(Run run) {
     System.out.printf(
         Locale.ROOT,
-        "2^%d on %d PS, %s: %.1f steps/s, %.0f bytes/step, log loss %.5f (export: %.5f), CPU"
+        "pools %s, 2^%d on %d PS, %s: %.1f steps/s, %.0f bytes/step, log loss %.5f (export: %.5f), CPU"
             + " ms/step PS %.2f workers %.2f%n",
+        run.pools(),
         run.log2Buckets(),
         run.psTasks(),
         run.sparse() ? "sparse" : "dense",
@@ -143,7 +193,14 @@ public final class SparseTrainingBenchmark {
   }
 
   private static Run train(
-      SparkSession spark, Path work, int log2, int psTasks, boolean sparse, int steps, int batch)
+      SparkSession spark,
+      Path work,
+      Pools pools,
+      int log2,
+      int psTasks,
+      boolean sparse,
+      int steps,
+      int batch)
       throws IOException {
     Path out = Files.createTempDirectory(work, "sparse-run-");
     // The tables live in TensorFlow's native memory (a 2^24 shard pair: 2 x 32 MB of weights and
@@ -156,6 +213,8 @@ public final class SparseTrainingBenchmark {
             .modelDir(out.toUri().toString())
             .reservationTimeout(Duration.ofMinutes(5))
             .nodeJavaOptions("-Xmx1g")
+            .interOpThreads(pools.interOp())
+            .intraOpThreads(pools.intraOp())
             .run(new Node(1L << log2, psTasks, sparse, steps, batch))) {
       cluster.shutdown();
     }
@@ -183,6 +242,7 @@ public final class SparseTrainingBenchmark {
       deleteTree(out);
     }
     return new Run(
+        pools,
         log2,
         psTasks,
         sparse,
@@ -540,14 +600,15 @@ public final class SparseTrainingBenchmark {
       throws IOException {
     StringBuilder table =
         new StringBuilder(
-            "| hash buckets | PS tasks | updates | steps/s | PS bytes/step | CPU ms/step PS |"
+            "| TF pools | hash buckets | PS tasks | updates | steps/s | PS bytes/step | CPU ms/step PS |"
                 + " CPU ms/step workers | held-out log loss |\n"
-                + "|---|---:|---|---:|---:|---:|---:|---:|\n");
+                + "|---|---|---:|---|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       table.append(
           String.format(
               Locale.ROOT,
-              "| 2^%d | %d | %s | %.1f | %,.0f | %.2f | %.2f | %.5f |%n",
+              "| %s | 2^%d | %d | %s | %.1f | %,.0f | %.2f | %.2f | %.5f |%n",
+              r.pools(),
               r.log2Buckets(),
               r.psTasks(),
               r.sparse() ? (r.psTasks() > 1 ? "sparse, 1 shard per PS" : "sparse") : "dense",
@@ -569,9 +630,10 @@ public final class SparseTrainingBenchmark {
       ratios.append(
           String.format(
               Locale.ROOT,
-              "- 2^%d: sparse / dense steps/s **%.1f×**; bytes/step dense / sparse %.0f×;"
+              "- %s pools, 2^%d: sparse / dense steps/s **%.1f×**; bytes/step dense / sparse %.0f×;"
                   + " sparse bytes/step vs the smallest size %+.1f%%; log loss sparse − dense"
                   + " %+.5f%n",
+              dense.pools(),
               dense.log2Buckets(),
               sparse.stepsPerSecond() / dense.stepsPerSecond(),
               dense.bytesPerStep() / sparse.bytesPerStep(),
@@ -638,7 +700,10 @@ public final class SparseTrainingBenchmark {
                 + " `weights` as one variable of the full shape, restored from that checkpoint; the"
                 + " benchmark then loads the export, checks its variable and devices, and scores"
                 + " the same held-out examples with it (ids to logits; log loss in Java), and"
-                + " fails unless that log loss is the chief's within 1e-4.%n%n%s%n%s%n%s%n",
+                + " fails unless that log loss is the chief's within 1e-4. TF pools: the"
+                + " inter-op/intra-op thread pool sizes of every node (`--threads`; `default`:"
+                + " TensorFlow's own, all cores in each node process), the same for both"
+                + " contenders; the sharded run uses the first setting.%n%n%s%n%s%n%s%n",
             START,
             MachineInfo.describe(),
             command,

@@ -114,6 +114,7 @@ final class ClusterGeneration {
             options.feedTimeout.toMillis(),
             ports,
             options.livenessTimeout(sc).toMillis(),
+            options.threadPools(conf),
             fencedAddresses);
     NodeJob nodeJob = NodeJob.submit(sc, template, coordinator);
     try {

@@ -38,6 +38,7 @@ import org.sparktf.core.internal.NodeAddress;
 import org.sparktf.core.internal.NodeLauncher;
 import org.sparktf.core.internal.PortRange;
 import org.sparktf.core.internal.SlotCounter;
+import org.sparktf.core.internal.ThreadPools;
 import org.sparktf.core.internal.feed.FeedPlan;
 import org.sparktf.core.internal.feed.FeedPosition;
 import org.sparktf.core.internal.feed.PartitionFeeder;
@@ -80,6 +81,12 @@ public final class TFCluster implements AutoCloseable {
    * {@code spark-submit --conf spark.sparktf.maxRestarts=2}.
    */
   public static final String MAX_RESTARTS_KEY = "spark.sparktf.maxRestarts";
+
+  /** The Spark conf key of the default {@link Builder#interOpThreads}. */
+  public static final String INTER_OP_THREADS_KEY = "spark.sparktf.interOpThreads";
+
+  /** The Spark conf key of the default {@link Builder#intraOpThreads}. */
+  public static final String INTRA_OP_THREADS_KEY = "spark.sparktf.intraOpThreads";
 
   private final SparkSession spark;
   private final Builder options;
@@ -806,6 +813,8 @@ public final class TFCluster implements AutoCloseable {
     int restartLimit; // what run() resolved
     private PortRange portRange;
     private Duration progressInterval;
+    private int interOpThreads = -1; // -1: not set here, the Spark conf decides
+    private int intraOpThreads = -1;
 
     private Builder(SparkSession spark) {
       this.spark = spark;
@@ -959,17 +968,77 @@ public final class TFCluster implements AutoCloseable {
       if (maxRestarts >= 0) {
         return maxRestarts;
       }
-      String value = conf.get(MAX_RESTARTS_KEY, "0").trim();
+      return nonNegative(conf, MAX_RESTARTS_KEY, "it must be an integer >= 0");
+    }
+
+    /**
+     * The integer at {@code key} of the Spark conf, 0 when not set.
+     *
+     * @throws IllegalArgumentException saying {@code fix} when it is negative or not an integer
+     */
+    private static int nonNegative(SparkConf conf, String key, String fix) {
+      String value = conf.get(key, "0").trim();
       try {
-        int limit = Integer.parseInt(value);
-        if (limit >= 0) {
-          return limit;
+        int number = Integer.parseInt(value);
+        if (number >= 0) {
+          return number;
         }
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(
-          "Invalid " + MAX_RESTARTS_KEY + ": '" + value + "'; it must be an integer >= 0");
+      throw new IllegalArgumentException("Invalid " + key + ": '" + value + "'; " + fix);
+    }
+
+    /**
+     * The size of every node's TensorFlow inter-op thread pool, which runs independent ops of a
+     * step side by side; 0 lets TensorFlow size it to all the machine's cores, in each node process
+     * (PS, worker, chief and evaluator alike). On an executor with a few cores, or with several
+     * nodes on a host, that oversubscribes the CPU: then set this and {@link #intraOpThreads} to
+     * about the executor's cores (1 each gave the lowest CPU per step on a 2-core host, see
+     * docs/benchmarks.md). When not set here, the Spark conf key {@value
+     * TFCluster#INTER_OP_THREADS_KEY} applies; this setting takes precedence over it. Default: 0
+     * (TensorFlow's own sizing).
+     *
+     * @throws IllegalArgumentException when {@code threads} is negative
+     */
+    public Builder interOpThreads(int threads) {
+      this.interOpThreads = threads("interOpThreads", threads);
+      return this;
+    }
+
+    /**
+     * The size of every node's TensorFlow intra-op thread pool, which splits one op's work (a
+     * matrix multiply, a large gather) across threads; 0 lets TensorFlow size it to all the
+     * machine's cores, in each node process. See {@link #interOpThreads}. When not set here, the
+     * Spark conf key {@value TFCluster#INTRA_OP_THREADS_KEY} applies; this setting takes precedence
+     * over it. Default: 0 (TensorFlow's own sizing).
+     *
+     * @throws IllegalArgumentException when {@code threads} is negative
+     */
+    public Builder intraOpThreads(int threads) {
+      this.intraOpThreads = threads("intraOpThreads", threads);
+      return this;
+    }
+
+    private static final String THREADS_FIX =
+        "use 0 for TensorFlow's own sizing (all cores) or a positive thread count";
+
+    private static int threads(String name, int threads) {
+      if (threads < 0) {
+        throw new IllegalArgumentException("Invalid " + name + ": " + threads + "; " + THREADS_FIX);
+      }
+      return threads;
+    }
+
+    /** The nodes' thread pools: each size set on the builder, else from the Spark conf, else 0. */
+    ThreadPools threadPools(SparkConf conf) {
+      return new ThreadPools(
+          interOpThreads >= 0
+              ? interOpThreads
+              : nonNegative(conf, INTER_OP_THREADS_KEY, THREADS_FIX),
+          intraOpThreads >= 0
+              ? intraOpThreads
+              : nonNegative(conf, INTRA_OP_THREADS_KEY, THREADS_FIX));
     }
 
     /** JVM options of the node processes. Default: -Xmx1g. */
@@ -992,6 +1061,7 @@ public final class TFCluster implements AutoCloseable {
       }
       ClusterLayout layout = new ClusterLayout(numExecutors, numPs, evaluator);
       ports();
+      threadPools(spark.sparkContext().getConf());
       byte[] functionBytes = serialize(function);
       preflight(layout);
       String clusterId = UUID.randomUUID().toString().substring(0, 8);

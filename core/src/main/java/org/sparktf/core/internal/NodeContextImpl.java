@@ -175,7 +175,7 @@ public final class NodeContextImpl implements NodeContext, AutoCloseable {
       config.addDeviceFilters("/job:" + ClusterLayout.PS);
     }
     config.addDeviceFilters("/job:" + jobName() + "/task:" + taskIndex());
-    return config.build();
+    return spec.threadPools.applyTo(config).build();
   }
 
   @Override

@@ -22,6 +22,7 @@ import org.sparktf.core.InputMode;
 import org.sparktf.core.NodeFunction;
 import org.sparktf.core.internal.feed.FeedServer;
 import org.tensorflow.Server;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.ServerDef;
 
 /**
@@ -295,6 +296,8 @@ final class NodeRuntime {
         .setJobName(job)
         .setTaskIndex(taskIndex)
         .setProtocol("grpc")
+        // The server's devices run the node's ops and own its thread pools.
+        .setDefaultSessionConfig(spec.threadPools.applyTo(ConfigProto.newBuilder()))
         .build();
   }
 

@@ -33,6 +33,7 @@ public final class NodeSpec implements Serializable {
   final long feedTimeoutMillis;
   final PortRange ports;
   final long livenessTimeoutMillis;
+  final ThreadPools threadPools;
   // host:port of every TensorFlow server of earlier generations of this cluster: never reused.
   final Set<String> fencedAddresses;
 
@@ -64,6 +65,7 @@ public final class NodeSpec implements Serializable {
       long feedTimeoutMillis,
       PortRange ports,
       long livenessTimeoutMillis,
+      ThreadPools threadPools,
       Set<String> fencedAddresses) {
     this.clusterId = clusterId;
     this.generation = generation;
@@ -80,6 +82,7 @@ public final class NodeSpec implements Serializable {
     this.feedTimeoutMillis = feedTimeoutMillis;
     this.ports = ports;
     this.livenessTimeoutMillis = livenessTimeoutMillis;
+    this.threadPools = threadPools;
     this.fencedAddresses = new LinkedHashSet<>(fencedAddresses);
   }
 
@@ -108,6 +111,7 @@ public final class NodeSpec implements Serializable {
             feedTimeoutMillis,
             ports,
             livenessTimeoutMillis,
+            threadPools,
             fencedAddresses);
     spec.index = index;
     spec.executorId = executorId;

@@ -135,6 +135,7 @@ class NodeOrphanTest {
             60_000,
             PortRange.ANY,
             LIVENESS_MILLIS,
+            ThreadPools.DEFAULT,
             Set.of())
         .onExecutor(0, "exec-0", "127.0.0.1", List.of(), tmp.toString(), localDir.toString());
   }
