@@ -13,10 +13,11 @@ import org.apache.spark.broadcast.Broadcast;
  * the same properties in the same running SparkContext.
  *
  * <p>Why: every query used to serialize, compress and store the whole configuration (about a
- * thousand properties) as a new broadcast; on a 100k-record read that was about 40% of the driver's
- * CPU per query. Comparing the properties costs a fraction of that. Only the last broadcast is
- * kept: a changed setting (in the session, the SparkContext's Hadoop configuration or the read's
- * options) makes a new one, and the old one is released to Spark's cleaner once no query holds it.
+ * thousand properties) as a new broadcast: about a fifth of the driver thread's CPU per query on a
+ * 100k-record read (docs/benchmarks.md). Comparing the properties costs a fraction of that. Only
+ * the last broadcast is kept: a changed setting (in the session, the SparkContext's Hadoop
+ * configuration or the read's options) makes a new one, and the old one is released to Spark's
+ * cleaner once no query holds it.
  */
 public final class HadoopConfBroadcasts {
   private static WeakReference<SparkContext> lastContext = new WeakReference<>(null);
