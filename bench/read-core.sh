@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # bench/read-core.sh: TFRecord read throughput per core, SparkTF vs TensorFlow's C++ reader (issue 13)
 #
-# Usage: bench/read-core.sh [--records N] [--reps N] [--warmup N] [--batch N] [--docs FILE]
-#                           [--work DIR] [--timeout SECONDS]
+# Usage: bench/read-core.sh [--records N] [--reps N] [--warmup N|steady] [--steady-jit-share S]
+#                           [--warmup-max N] [--batch N] [--docs FILE] [--work DIR]
+#                           [--timeout SECONDS]
 #
 #   --records  records per dataset (MNIST-like, Criteo-like), default 100000
 #   --reps     timed passes per contender (the median is reported), default 5
-#   --warmup   untimed passes first, default 3
+#   --warmup   untimed passes first, default 3; "steady": every contender warms up until the
+#              JIT compiler threads took under --steady-jit-share (default 0.05) of the process's
+#              CPU in each of 3 passes in a row, at most --warmup-max (default 40) passes; the
+#              table reports the passes each needed and the JIT's share of the timed passes
 #   --batch    TensorFlow's ReaderReadUpTo / ParseExample batch, default 512
 #   --docs     markdown file whose <!-- read-core:start/end --> section is replaced,
 #              default docs/benchmarks.md
@@ -20,7 +24,7 @@
 # ParseExample, one thread, every output fetched). Checksums of every value must agree.
 set -euo pipefail
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 REPO=$(cd "$(dirname "$0")/.." && git rev-parse --show-toplevel)
 cd "$REPO"
@@ -29,6 +33,8 @@ WORK=$REPO/bench/target/read-core-work
 RECORDS=100000
 REPS=5
 WARMUP=3
+STEADY_JIT_SHARE=0.05
+WARMUP_MAX=40
 BATCH=512
 TIMEOUT=900
 COMMAND="bench/read-core.sh $*"
@@ -37,6 +43,8 @@ while (($#)); do
     --records) RECORDS=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --steady-jit-share) STEADY_JIT_SHARE=$2; shift 2 ;;
+    --warmup-max) WARMUP_MAX=$2; shift 2 ;;
     --batch) BATCH=$2; shift 2 ;;
     --docs) DOCS=$(realpath -m "$2"); shift 2 ;;
     --work) WORK=$(realpath -m "$2"); shift 2 ;;
@@ -80,7 +88,8 @@ for pinning in pinned unpinned; do
       out=$LOGS/$pinning-$dataset-$contender.log
       log "$pinning $dataset $contender"
       timeout "$TIMEOUT" "${PREFIX[@]}" "${JAVA[@]}" --contender $contender --dataset $dataset \
-        --warmup "$WARMUP" --reps "$REPS" --batch "$BATCH" --label $pinning >"$out" 2>&1 \
+        --warmup "$WARMUP" --steady-jit-share "$STEADY_JIT_SHARE" --warmup-max "$WARMUP_MAX" \
+        --reps "$REPS" --batch "$BATCH" --label $pinning >"$out" 2>&1 \
         || { echo "Cannot benchmark: $pinning $dataset $contender failed; see $out" >&2; exit 1; }
       grep '^RESULT ' "$out" | tail -1 | tee -a "$RESULTS" >&2
       # Where the timed passes' CPU went, by thread kind (reader, planner, JIT compilers, GC).
@@ -90,9 +99,11 @@ for pinning in pinned unpinned; do
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
+WARMUP_TEXT=$WARMUP
+[[ $WARMUP == steady ]] && WARMUP_TEXT="steady (JIT < $STEADY_JIT_SHARE of CPU for 3 passes, at most $WARMUP_MAX)"
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
 MACHINE="$MACHINE $(awk '/MemTotal/ {print $2, $3}' /proc/meminfo) memory, $(java -version 2>&1 | head -1)"
 java -cp "$CP" org.sparktf.bench.ReadCoreReport --results "$RESULTS" --docs "$DOCS" \
-  --command "$COMMAND (batch $BATCH, $WARMUP warm-up + $REPS timed passes, median)" \
+  --command "$COMMAND (batch $BATCH, $WARMUP_TEXT warm-up + $REPS timed passes, median)" \
   --machine "$MACHINE" --load "$LOAD_BEFORE / $LOAD_AFTER"
 log "section written to $DOCS; logs in $LOGS"

@@ -19,7 +19,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Arguments: {@code --generate --work DIR --records N} writes the MNIST-like and Criteo-like
  * files once with SparkTF; {@code --contender sparktf-direct|sparktf-row|tf-native --dataset
- * mnist|criteo --work DIR [--warmup N] [--reps N] [--batch N] [--label TEXT]} times one contender.
+ * mnist|criteo --work DIR [--warmup N|steady] [--reps N] [--batch N] [--label TEXT]} times one
+ * contender.
  *
  * <p>Consumers: SparkTF writes to Spark's {@code noop} sink (every row materialised as an {@code
  * UnsafeRow}, Spark {@code local[1]}); TensorFlow fetches every ParseExample output (dense values,
@@ -43,7 +44,7 @@ public final class ReadCoreBenchmark {
       throw new IllegalArgumentException(
           "Invalid arguments: give --generate, or --contender and --dataset; see the Javadoc");
     }
-    int warmup = Integer.parseInt(arg(a, "--warmup", "3"));
+    WarmUp warmup = warmUp(a);
     int reps = Integer.parseInt(arg(a, "--reps", "5"));
     long batch = Long.parseLong(arg(a, "--batch", "512"));
     String label = arg(a, "--label", "");
@@ -55,8 +56,15 @@ public final class ReadCoreBenchmark {
     Contender c = Contender.of(contender, batch);
     try (c) {
       LongSupplier pass = () -> c.pass(kind.schema(), dir);
-      for (int i = 0; i < warmup; i++) {
+      while (warmup.wantsMore()) {
+        long cpu0 = cpuNanos();
+        ThreadCpu threads0 = ThreadCpu.snapshot();
         pass.getAsLong();
+        double passCpu = (cpuNanos() - cpu0) / 1e9;
+        double jit = ThreadCpu.snapshot().compilerSeconds(threads0);
+        warmup.record(passCpu, jit);
+        System.out.printf(
+            Locale.ROOT, "WARMUP pass=%d cpu_s=%.3f jit_s=%.2f%n", warmup.passes(), passCpu, jit);
       }
       double[] seconds = new double[reps];
       long passRows = -1;
@@ -71,7 +79,9 @@ public final class ReadCoreBenchmark {
       double cpu = (cpuNanos() - cpuStart) / 1e9;
       System.out.println("TIMED end");
       // Where the timed passes' CPU went, by thread kind (reading, planning, JIT, GC).
-      System.out.println("THREADS cpu_s " + ThreadCpu.snapshot().since(threadsBefore));
+      ThreadCpu threadsAfter = ThreadCpu.snapshot();
+      System.out.println("THREADS cpu_s " + threadsAfter.since(threadsBefore));
+      double jitShare = threadsAfter.compilerSeconds(threadsBefore) / cpu;
       long[] check = c.checksum(kind.schema(), dir);
       long rows = check[0];
       long checksum = check[1];
@@ -84,7 +94,8 @@ public final class ReadCoreBenchmark {
       System.out.printf(
           Locale.ROOT,
           "RESULT label=%s contender=%s dataset=%s cpus=%d rows=%d median_s=%.4f best_s=%.4f"
-              + " rows_per_s=%.0f rows_per_cpu_s=%.0f checksum=%d%n",
+              + " rows_per_s=%.0f rows_per_cpu_s=%.0f checksum=%d warmup=%d warmup_outcome=%s"
+              + " jit_share=%.2f%n",
           label.isEmpty() ? "-" : label,
           contender,
           dataset,
@@ -94,8 +105,26 @@ public final class ReadCoreBenchmark {
           seconds[0],
           rows / median,
           rows * reps / cpu,
-          checksum);
+          checksum,
+          warmup.passes(),
+          warmup.outcome(),
+          jitShare);
     }
+  }
+
+  /**
+   * {@code --warmup N} (fixed), or {@code --warmup steady [--steady-jit-share S] [--steady-passes
+   * K] [--warmup-max M]}: see {@link WarmUp}.
+   */
+  private static WarmUp warmUp(List<String> a) {
+    String warmup = arg(a, "--warmup", "3");
+    if (!warmup.equals("steady")) {
+      return WarmUp.fixed(Integer.parseInt(warmup));
+    }
+    return WarmUp.steady(
+        Double.parseDouble(arg(a, "--steady-jit-share", "0.05")),
+        Integer.parseInt(arg(a, "--steady-passes", "3")),
+        Integer.parseInt(arg(a, "--warmup-max", "40")));
   }
 
   /** CPU time of every thread of this process (JIT and GC included). */

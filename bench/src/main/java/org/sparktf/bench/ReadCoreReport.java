@@ -43,12 +43,13 @@ public final class ReadCoreReport {
     md.append("Load average before / after the run: ").append(load).append("\n\n");
     md.append("Command: `").append(command).append("`\n\n");
     md.append("| pinning | dataset | contender | rows | median s | rows/s | rows per CPU-second |")
-        .append(" checksum |\n|---|---|---|---:|---:|---:|---:|---|\n");
+        .append(" warm-up passes | JIT share | checksum |\n")
+        .append("|---|---|---|---:|---:|---:|---:|---|---:|---|\n");
     for (Map<String, String> r : results) {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %s | %s | %s | %s | %s | %s |%n",
+              "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
               r.get("label"),
               r.get("dataset"),
               r.get("contender"),
@@ -56,6 +57,8 @@ public final class ReadCoreReport {
               r.get("median_s"),
               r.get("rows_per_s"),
               r.get("rows_per_cpu_s"),
+              warmUp(r),
+              r.getOrDefault("jit_share", "-"),
               r.get("checksum")));
     }
     md.append('\n');
@@ -78,6 +81,13 @@ public final class ReadCoreReport {
               ratio(r, tf, "rows_per_cpu_s")));
     }
     return md.append(END).append('\n').toString();
+  }
+
+  /** "3", or "17 (steady)" / "40 (not steady)" under the steady-state rule. */
+  private static String warmUp(Map<String, String> r) {
+    String passes = r.getOrDefault("warmup", "-");
+    String outcome = r.getOrDefault("warmup_outcome", "fixed");
+    return outcome.equals("fixed") ? passes : passes + " (" + outcome.replace('-', ' ') + ")";
   }
 
   private static double ratio(Map<String, String> a, Map<String, String> b, String key) {

@@ -58,6 +58,17 @@ final class ThreadCpu {
     }
   }
 
+  /** Seconds of CPU the JIT compiler threads ("C1/C2 CompilerThread") took since {@code before}. */
+  double compilerSeconds(ThreadCpu before) {
+    long ticks = 0;
+    for (Map.Entry<String, Long> e : ticksByThread.entrySet()) {
+      if (e.getKey().contains("CompilerThre")) {
+        ticks += e.getValue() - before.ticksByThread.getOrDefault(e.getKey(), 0L);
+      }
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
   /**
    * Seconds of CPU since {@code before}, by thread kind (digits dropped from names, so "C2
    * CompilerThre" and "GC Thread#0" group), largest first, as "kind=seconds" pairs.

@@ -46,6 +46,27 @@ class ReadCoreReportTest {
   }
 
   @Test
+  void theTableShowsEachContendersWarmUpAndJitShare() {
+    Map<String, String> steady =
+        ReadCoreReport.parse(
+            "RESULT label=pinned contender=sparktf-direct dataset=mnist cpus=1 rows=100"
+                + " median_s=0.5 best_s=0.4 rows_per_s=300 rows_per_cpu_s=150 checksum=7"
+                + " warmup=40 warmup_outcome=not-steady jit_share=0.12");
+    Map<String, String> fixed =
+        ReadCoreReport.parse(
+            "RESULT label=pinned contender=tf-native dataset=mnist cpus=1 rows=100"
+                + " median_s=0.5 best_s=0.4 rows_per_s=100 rows_per_cpu_s=100 checksum=7"
+                + " warmup=3 warmup_outcome=fixed jit_share=0.02");
+
+    String section = ReadCoreReport.section(List.of(steady, fixed), "cmd", "machine", "1 / 2");
+
+    assertThat(section)
+        .contains("| warm-up passes | JIT share |")
+        .contains("| 150 | 40 (not steady) | 0.12 | 7 |")
+        .contains("| 100 | 3 | 0.02 | 7 |");
+  }
+
+  @Test
   void differentChecksumsFailTheReport() {
     List<Map<String, String>> results =
         List.of(

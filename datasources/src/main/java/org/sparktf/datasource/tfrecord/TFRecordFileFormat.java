@@ -9,7 +9,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -22,6 +21,7 @@ import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.TaskCompletionListener;
+import org.sparktf.datasource.tfrecord.internal.HadoopConfBroadcasts;
 import org.sparktf.datasource.tfrecord.internal.SerializableHadoopConf;
 import org.sparktf.datasource.tfrecord.internal.TFRecordRowReader;
 import org.sparktf.datasource.tfrecord.internal.TFRecordSchemaInference;
@@ -103,8 +103,7 @@ public final class TFRecordFileFormat implements FileFormat, DataSourceRegister,
     TFRecordOptions opts = TFRecordPlanning.options(spark, javaMap(options));
     TFRecordPlanning.validateRead(requiredSchema, opts);
     Broadcast<SerializableHadoopConf> conf =
-        JavaSparkContext.fromSparkContext(spark.sparkContext())
-            .broadcast(new SerializableHadoopConf(hadoopConf));
+        HadoopConfBroadcasts.of(spark.sparkContext(), hadoopConf);
     return new ReadFunction(conf, requiredSchema, partitionSchema, opts);
   }
 

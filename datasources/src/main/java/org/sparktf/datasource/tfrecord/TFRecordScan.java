@@ -2,7 +2,6 @@ package org.sparktf.datasource.tfrecord;
 
 import java.util.Objects;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
@@ -10,7 +9,7 @@ import org.apache.spark.sql.execution.datasources.PartitioningAwareFileIndex;
 import org.apache.spark.sql.execution.datasources.v2.TextBasedFileScan;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
-import org.sparktf.datasource.tfrecord.internal.SerializableHadoopConf;
+import org.sparktf.datasource.tfrecord.internal.HadoopConfBroadcasts;
 import scala.collection.Seq;
 
 /**
@@ -65,9 +64,8 @@ final class TFRecordScan extends TextBasedFileScan {
     // Like Spark's own sources: options double as Hadoop settings for this scan.
     org.apache.hadoop.conf.Configuration hadoopConf = spark.sessionState().newHadoopConf();
     options.asCaseSensitiveMap().forEach(hadoopConf::set);
-    SerializableHadoopConf conf = new SerializableHadoopConf(hadoopConf);
     return new TFRecordPartitionReaderFactory(
-        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(conf),
+        HadoopConfBroadcasts.of(spark.sparkContext(), hadoopConf),
         readDataSchema,
         readPartitionSchema,
         parsed);

@@ -37,7 +37,9 @@ public final class TFRecordRowReader implements Closeable {
   private final boolean needsData;
   private final int width;
   private final int corruptColumn;
-  private final UnsafeProjection toUnsafe;
+  private final StructType requiredSchema;
+  // Built on first use: direct rows need no projection, and generating one costs every task.
+  private UnsafeProjection toUnsafe;
   private final boolean direct;
   private final UnsafeRow emptyRow;
   private UnsafeRow current;
@@ -70,8 +72,8 @@ public final class TFRecordRowReader implements Closeable {
                 options.directRows())
             : null;
     this.direct = decoder != null && decoder.writesUnsafeRows();
-    this.toUnsafe = UnsafeProjection.create(requiredSchema);
-    this.emptyRow = needsData ? null : toUnsafe.apply(new GenericInternalRow(0)).copy();
+    this.requiredSchema = requiredSchema;
+    this.emptyRow = needsData ? null : toUnsafe().apply(new GenericInternalRow(0)).copy();
     TFRecordCompression compression = options.readCompression(path.getName());
     this.frames =
         TFRecordFrameReader.open(conf, path, start, length, compression, options.verifyCrc());
@@ -135,7 +137,7 @@ public final class TFRecordRowReader implements Closeable {
   }
 
   private UnsafeRow unsafe(InternalRow decoded) {
-    return direct ? (UnsafeRow) decoded : toUnsafe.apply(decoded);
+    return direct ? (UnsafeRow) decoded : toUnsafe().apply(decoded);
   }
 
   private UnsafeRow corruptRow(String what) {
@@ -143,7 +145,14 @@ public final class TFRecordRowReader implements Closeable {
     if (corruptColumn >= 0) {
       row.update(corruptColumn, UTF8String.fromString(what));
     }
-    return toUnsafe.apply(row);
+    return toUnsafe().apply(row);
+  }
+
+  private UnsafeProjection toUnsafe() {
+    if (toUnsafe == null) {
+      toUnsafe = UnsafeProjection.create(requiredSchema);
+    }
+    return toUnsafe;
   }
 
   private static int indexOf(StructType schema, String column) {
