@@ -188,7 +188,10 @@ class NodeLossTest {
       throws Exception {
     // 1,600 rows in 32 partitions: 50 steps of 32 rows per epoch, 150 in 3 epochs. A checkpoint
     // every 70 steps is longer than an epoch: the one at step 70 falls in epoch 2, and the kill
-    // comes after step 110, in epoch 3, before the next checkpoint at 140.
+    // comes after step 110, in epoch 3, before the next checkpoint at 140. Each worker's first
+    // start steps at most every 200 ms, so the window from step 110 to 140 is about 3 s: the
+    // killer watches the chief's step (every 20 ms). It once waited for a checkpoint of step 70 or
+    // later, the chief saved its first at 69, and the kill landed after the save at 140.
     int rows = 1600;
     int epochs = 3;
     long checkpointSteps = 70;
@@ -199,13 +202,14 @@ class NodeLossTest {
     try (TFCluster cluster =
         cluster(modelDir, 1)
             .inputMode(InputMode.SPARK)
-            .run(new RowCounting(rows, checkpointSteps, 100))) {
+            .run(new RowCounting(rows, checkpointSteps, 200))) {
       String firstId = cluster.id();
       CompletableFuture<long[]> killer =
           CompletableFuture.supplyAsync(
               () -> {
-                long saved = awaitCheckpoint(modelDir, checkpointSteps);
                 long step = awaitStep(modelDir, 110);
+                // The chief saves once 70 steps passed since its start, at 69 or later.
+                long saved = awaitCheckpoint(modelDir, 1);
                 nodeProcess(firstId, "worker:1").parent().orElseThrow().destroyForcibly();
                 // The chief may finish the step it is in: the failure comes after it.
                 return new long[] {saved, step};
@@ -234,7 +238,11 @@ class NodeLossTest {
         trainedTwice);
     assertThat(begins).hasSize(2);
     long restored = begins.get(1);
-    assertThat(restored).isBetween(checkpointSteps, stepAtKill);
+    assertThat(checkpoint).as("the checkpoint before the kill, in epoch 2").isBetween(50L, 99L);
+    assertThat(stepAtKill)
+        .as("the kill landed in epoch 3, before the next checkpoint")
+        .isLessThan(checkpoint + checkpointSteps);
+    assertThat(restored).isBetween(checkpoint, stepAtKill);
     // No row of any epoch went untrained: each was trained once per epoch, some once more.
     assertThat(java.util.Arrays.stream(counts).boxed())
         .hasSize(rows)
