@@ -3,13 +3,16 @@ package org.sparktf.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TFFailedPreconditionException;
@@ -18,6 +21,7 @@ import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
 
 /**
  * A training step whose session run TensorFlow's gRPC runtime aborts as a duplicate request. No
@@ -109,20 +113,32 @@ class AbortedStepTest {
   }
 
   @Test
-  void anAsynchronousStepThatFailsOtherwiseIsNotRunAgain() {
+  void anAsynchronousStepThatFailsOtherwiseIsNotRunAgain(@TempDir Path dir) {
     NodeContext ctx = new LocalNodeContext();
     try (Graph graph = new Graph()) {
       LinearRegressionGraph model = LinearRegressionGraph.build(ctx, graph);
       ReplicatedTraining training = model.training(ctx, graph, false);
+      // A real error TF Java raises as a plain TensorFlowException, like ABORTED: NOT_FOUND.
+      Operand<TString> missing = model.tf().io.readFile(model.tf().constant(dir + "/missing"));
       AtomicInteger runs = new AtomicInteger();
-      training.stepRun(aborting(runs, run -> false));
       try (Session session = ctx.session(graph);
-          TFloat32 x = TFloat32.vectorOf(1f, 2f)) {
+          TFloat32 x = TFloat32.vectorOf(1f, 2f);
+          TFloat32 y = TFloat32.vectorOf(3f, 5f)) {
         training.begin(session, Duration.ofSeconds(10));
+        training.stepRun(
+            runner -> {
+              runs.incrementAndGet();
+              return session.runner().fetch(missing).run();
+            });
+        assertThatThrownBy(() -> training.step(session, Map.of(model.x(), x, model.y(), y)))
+            .isExactlyInstanceOf(TensorFlowException.class)
+            .hasMessageContaining("missing");
+        assertThat(runs).hasValue(1);
         // TensorFlow's own error: the label is not fed.
+        training.stepRun(aborting(runs, run -> false));
         assertThatThrownBy(() -> training.step(session, Map.of(model.x(), x)))
             .isInstanceOf(TFInvalidArgumentException.class);
-        assertThat(runs).hasValue(1);
+        assertThat(runs).hasValue(2);
       }
     }
   }
