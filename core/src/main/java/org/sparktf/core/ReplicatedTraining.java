@@ -14,8 +14,10 @@ import org.sparktf.core.internal.StepRateMeter;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
@@ -59,6 +61,18 @@ import org.tensorflow.types.TInt64;
 public final class ReplicatedTraining {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicatedTraining.class);
 
+  /**
+   * How many times in a row an asynchronous step runs when TensorFlow's gRPC runtime aborts it as a
+   * duplicate request (see {@link #abortedDuplicate}) before the step fails.
+   */
+  static final int MAX_ABORTED_RUNS = 3;
+
+  /** How a step's session runs are run: {@link Session.Runner#run}, or a test's wrapper of it. */
+  @FunctionalInterface
+  interface StepRun {
+    Result run(Session.Runner runner);
+  }
+
   private final NodeContext ctx;
   private final Graph graph;
   private final boolean synchronous;
@@ -82,6 +96,7 @@ public final class ReplicatedTraining {
   private int summaryEvery;
   private long lastSummaryStep = -1;
   private final StepRateMeter stepRate = new StepRateMeter();
+  private StepRun stepRun = Session.Runner::run;
   // Workers other than the chief enqueue their task index here when they finish; null when the
   // variables are not shared (no parameter server) or there is a single worker.
   private Op reportFinished;
@@ -273,25 +288,19 @@ public final class ReplicatedTraining {
   /**
    * Runs one training step with the given feeds (placeholders of the model to tensors; the caller
    * closes the tensors) and returns the global step after it.
+   *
+   * <p>When TensorFlow's gRPC runtime aborts a run of the step because a request reached a task
+   * twice ({@code ABORTED: The same RunGraph (Worker) request was received twice}), an asynchronous
+   * step runs again, up to {@value #MAX_ABORTED_RUNS} runs in all, and may then apply its batch
+   * twice; a synchronous step fails at once, since running its gradient contribution or its update
+   * again could count a gradient twice or wait for one that never comes.
+   *
+   * @throws IllegalStateException if TensorFlow aborted an asynchronous step {@value
+   *     #MAX_ABORTED_RUNS} times in a row, or a synchronous step once
    */
   public long step(Session session, Map<Operand<?>, Tensor> feeds) {
     if (!synchronous) {
-      Session.Runner runner = session.runner();
-      feeds.forEach(runner::feed);
-      boolean summarize = summarizing();
-      runner.fetch(applyAndCount);
-      if (summarize) {
-        runner.fetch(summaryLoss);
-      }
-      int lossAt = fetchLoss(runner, summarize, 1);
-      try (org.tensorflow.Result result = runner.run()) {
-        currentStep = ((TInt64) result.get(0)).getLong();
-        if (summarize) {
-          writeSummaries(result.get(1));
-        }
-        lastLoss = scalar(result.get(lossAt));
-      }
-      return currentStep;
+      return asynchronousStep(session, feeds);
     }
     RunOptions options = RunOptions.newBuilder().setTimeoutInMs(syncTimeout.toMillis()).build();
     boolean summarize = summarizing();
@@ -303,11 +312,20 @@ public final class ReplicatedTraining {
         runner.fetch(summaryLoss);
       }
       int lossAt = fetchLoss(runner, summarize, 0);
-      try (org.tensorflow.Result result = runner.run()) {
+      try (Result result = stepRun.run(runner)) {
         if (summarize) {
           writeSummaries(result.get(0));
         }
         lastLoss = scalar(result.get(lossAt));
+      } catch (TensorFlowException e) {
+        if (abortedDuplicate(e)) {
+          throw notRunAgain(
+              e,
+              "its gradient contribution",
+              "the parameter servers may already hold this worker's gradient for the step, and a"
+                  + " second run would count it twice in the average");
+        }
+        throw e;
       }
     }
     try {
@@ -318,10 +336,20 @@ public final class ReplicatedTraining {
       } else {
         runner.fetch(awaitToken);
       }
-      try (TInt64 step = (TInt64) runner.run().get(0)) {
-        currentStep = step.getLong();
+      try (Result result = stepRun.run(runner)) {
+        currentStep = ((TInt64) result.get(0)).getLong();
       }
     } catch (RuntimeException e) {
+      if (e instanceof TensorFlowException && abortedDuplicate((TensorFlowException) e)) {
+        throw notRunAgain(
+            e,
+            ctx.isChief() ? "its update" : "its wait for the chief's update",
+            ctx.isChief()
+                ? "the first run may already have taken the workers' gradients and applied them,"
+                    + " and a second would wait for gradients that never come"
+                : "the first run may already have taken this worker's token, and a second would"
+                    + " wait for one that never comes");
+      }
       if (timedOut(e)) {
         throw new IllegalStateException(
             "Cannot finish synchronous step "
@@ -338,6 +366,90 @@ public final class ReplicatedTraining {
       throw e;
     }
     return currentStep;
+  }
+
+  /**
+   * One asynchronous step: a single session run that computes the gradients and applies them. When
+   * TensorFlow's gRPC runtime aborts it as a duplicate request it runs again, up to {@link
+   * #MAX_ABORTED_RUNS} runs in all: the aborted run may already have applied the batch on the
+   * parameter servers, so a step run again may apply its batch twice (what TensorFlow's
+   * MonitoredSession does too).
+   */
+  private long asynchronousStep(Session session, Map<Operand<?>, Tensor> feeds) {
+    boolean summarize = summarizing();
+    for (int run = 1; ; run++) {
+      // A fresh runner each time, with the same feeds: the caller closes them only after step.
+      Session.Runner runner = session.runner();
+      feeds.forEach(runner::feed);
+      runner.fetch(applyAndCount);
+      if (summarize) {
+        runner.fetch(summaryLoss);
+      }
+      int lossAt = fetchLoss(runner, summarize, 1);
+      try (Result result = stepRun.run(runner)) {
+        currentStep = ((TInt64) result.get(0)).getLong();
+        if (summarize) {
+          writeSummaries(result.get(1));
+        }
+        lastLoss = scalar(result.get(lossAt));
+        return currentStep;
+      } catch (TensorFlowException e) {
+        if (!abortedDuplicate(e)) {
+          throw e;
+        }
+        if (run == MAX_ABORTED_RUNS) {
+          throw new IllegalStateException(
+              "Cannot run training step "
+                  + (currentStep + 1)
+                  + " on "
+                  + ctx.jobName()
+                  + ":"
+                  + ctx.taskIndex()
+                  + ": TensorFlow aborted it "
+                  + run
+                  + " times in a row: "
+                  + e.getMessage(),
+              e);
+        }
+        LOG.warn(
+            "TensorFlow aborted training step {} on {}:{} (run {} of at most {}); running it"
+                + " again, which may apply its batch twice: {}",
+            currentStep + 1,
+            ctx.jobName(),
+            ctx.taskIndex(),
+            run,
+            MAX_ABORTED_RUNS,
+            e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * The error of a synchronous step whose {@code what} TensorFlow aborted as a duplicate request:
+   * it is not run again, for the reason {@code why}.
+   */
+  private IllegalStateException notRunAgain(RuntimeException e, String what, String why) {
+    return new IllegalStateException(
+        "Cannot run synchronous training step "
+            + (currentStep + 1)
+            + " on "
+            + ctx.jobName()
+            + ":"
+            + ctx.taskIndex()
+            + ": TensorFlow aborted "
+            + what
+            + " ("
+            + e.getMessage()
+            + "). A synchronous step is not run again: "
+            + why
+            + ". The node function fails, and with it the cluster (maxRestarts restarts only after"
+            + " a lost node); run the job again to resume from the latest checkpoint",
+        e);
+  }
+
+  /** Replaces how the step's session runs are run; for tests that make TensorFlow abort them. */
+  void stepRun(StepRun run) {
+    this.stepRun = run;
   }
 
   /**
@@ -506,6 +618,17 @@ public final class ReplicatedTraining {
   private static FifoQueue scalarQueue(Ops onDevice, String sharedName) {
     return onDevice.io.fifoQueue(
         List.of(TInt64.class), FifoQueue.shapes(Shape.scalar()), FifoQueue.sharedName(sharedName));
+  }
+
+  /**
+   * Whether TensorFlow aborted a session run because one of its gRPC requests reached a task twice:
+   * a task remembers the ids of its recent requests ({@code RecentRequestIds} in TensorFlow's
+   * distributed runtime) and answers ABORTED to one it has seen. TF Java 1.1.0 raises ABORTED as a
+   * plain {@link TensorFlowException} without its code, so the message tells.
+   */
+  static boolean abortedDuplicate(TensorFlowException e) {
+    return e.getClass() == TensorFlowException.class
+        && String.valueOf(e.getMessage()).contains(" request was received twice");
   }
 
   /** Whether a session run failed because its RunOptions timeout passed. */

@@ -113,6 +113,30 @@ class ReplicatedTrainingTest {
   }
 
   @Test
+  void anAsynchronousStepThatTensorFlowAbortsRunsAgainAndTrainingFinishes() throws Exception {
+    // Worker 1's step 20 runs three times: twice aborted after it ran, then once more.
+    train(new ReplicatedRegression(false, STEPS, 2));
+    long last = 0;
+    for (int worker = 0; worker < 2; worker++) {
+      String[] r = result(worker);
+      assertThat(Float.parseFloat(r[0])).isCloseTo(3f, Offset.offset(0.05f));
+      assertThat(Float.parseFloat(r[1])).isCloseTo(2f, Offset.offset(0.05f));
+      last = Math.max(last, Long.parseLong(r[2]));
+    }
+    // Each aborted run had applied its gradient on the parameter servers: two extra updates.
+    assertThat(last).isEqualTo(2L * STEPS + 2);
+  }
+
+  @Test
+  void anAsynchronousStepThatTensorFlowAbortsEveryTimeFailsTheJobNamingTheStep() {
+    assertThatThrownBy(() -> train(new ReplicatedRegression(false, STEPS, Integer.MAX_VALUE)))
+        .isInstanceOf(TFClusterException.class)
+        .hasMessageContaining("Cannot run training step ")
+        .hasMessageContaining(
+            " on worker:1: TensorFlow aborted it 3 times in a row: " + AbortedStepTest.DUPLICATE);
+  }
+
+  @Test
   void synchronousSparseUpdatesAverageTheWorkersRowsAndConverge() throws Exception {
     train(new SparseRegression(true, STEPS));
     for (int worker = 0; worker < 2; worker++) {
