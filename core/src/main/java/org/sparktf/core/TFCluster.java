@@ -199,11 +199,12 @@ public final class TFCluster implements AutoCloseable {
    * Feeds every row of {@code data} to the workers, {@code epochs} times (InputMode.SPARK). Each
    * partition goes to one worker, a local one when its executor has one; within an epoch every row
    * reaches exactly one worker once. Returns when every partition of every epoch has been taken (or
-   * skipped after a worker called {@link DataFeed#terminate()}). When a node is lost during an
-   * epoch and restarts are left ({@link Builder#maxRestarts}), the cluster restarts and the epoch
-   * is fed again from its start. A feeding task that Spark retries resumes after the rows its
-   * worker already took, so it feeds no row twice; that needs {@code data} to give the same rows on
-   * every read (cache or checkpoint it otherwise).
+   * skipped after a worker called {@link DataFeed#terminate()}). When a node is lost and restarts
+   * are left ({@link Builder#maxRestarts}), the cluster restarts from its newest checkpoint and is
+   * fed again from the position recorded with that checkpoint: no row goes untrained, and a row is
+   * trained at most once more than {@code epochs} (see docs/cluster.md). A feeding task that Spark
+   * retries resumes after the rows its worker already took, so it feeds no row twice; that needs
+   * {@code data} to give the same rows on every read (cache or checkpoint it otherwise).
    *
    * @throws TFClusterException when a node failed, a worker took no data within the feed timeout,
    *     or a retried feeding task read other rows than its first attempt
