@@ -270,8 +270,8 @@ final class FeedLedger {
       // retried. Its entries go once nothing more is to be said of them: the node function may
       // still be taking its queued frames (the feeding jobs run ahead of training), and the driver
       // must hear how far it got to the end, or a restart trains those rows again. So an entry
-      // stays until the reporter read it complete, or while it has taken nothing and its attempt
-      // may still queue or hand out rows.
+      // stays until the reporter read it complete; one that took nothing goes once its attempt is
+      // dead (superseded or broken: none of its rows can be taken any more).
       Iterator<Partition> old = partitions.values().iterator();
       while (old.hasNext()) {
         Partition entry = old.next();
