@@ -204,4 +204,34 @@ class FeedTrackerTest {
     assertThat(restored.finished(1)).as("epoch 2 was trained to its end").isTrue();
     assertThat(restored.firstUnfinishedRun()).isEqualTo(2);
   }
+
+  @Test
+  void aRestartFromACheckpointWhoseSaveWasNotYetConfirmedResumesFromThatCheckpointsPosition() {
+    FeedTracker tracker = new FeedTracker(FeedPosition.START);
+    tracker.runStarted(1, 0, 1);
+    tracker.report(report(taken(1, 0, 20, false)));
+    tracker.checkpointing(70);
+    tracker.checkpointed(70);
+    tracker.report(report(taken(1, 0, 45, false)));
+    // The chief commits checkpoint 140; a node is lost before the driver hears it was saved.
+    tracker.checkpointing(140);
+    tracker.report(report(taken(1, 0, 50, true)));
+    assertThat(tracker.committed().starts(0).get(0).consumed).isEqualTo(20);
+
+    // The restart restores checkpoint 140: feeding again from 70's position would train rows 20 to
+    // 45 twice more (and, with checkpoints further apart than an epoch, rows of two epochs).
+    assertThat(tracker.restoredBy(java.util.OptionalLong.of(140)).starts(0).get(0).consumed)
+        .isEqualTo(45);
+    assertThat(tracker.restoredBy(java.util.OptionalLong.of(70)).starts(0).get(0).consumed)
+        .isEqualTo(20);
+    // The save of 140 did not commit (70 is the latest), or nothing says which one is restored:
+    // the confirmed one, which holds no row the restored checkpoint does not.
+    assertThat(tracker.restoredBy(java.util.OptionalLong.empty()).starts(0).get(0).consumed)
+        .isEqualTo(20);
+    // A checkpoint with no position recorded (the chief's wait for the driver timed out).
+    assertThat(tracker.restoredBy(java.util.OptionalLong.of(210)).starts(0).get(0).consumed)
+        .isEqualTo(20);
+    assertThat(new FeedTracker(FeedPosition.START).restoredBy(java.util.OptionalLong.of(5)))
+        .isNull();
+  }
 }
