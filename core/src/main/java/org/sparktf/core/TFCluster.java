@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -31,6 +33,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparktf.core.columnar.FeedSchema;
+import org.sparktf.core.internal.CheckpointStore;
 import org.sparktf.core.internal.ClosureSerializer;
 import org.sparktf.core.internal.ClusterLayout;
 import org.sparktf.core.internal.CoreErrors;
@@ -199,11 +202,12 @@ public final class TFCluster implements AutoCloseable {
    * Feeds every row of {@code data} to the workers, {@code epochs} times (InputMode.SPARK). Each
    * partition goes to one worker, a local one when its executor has one; within an epoch every row
    * reaches exactly one worker once. Returns when every partition of every epoch has been taken (or
-   * skipped after a worker called {@link DataFeed#terminate()}). When a node is lost during an
-   * epoch and restarts are left ({@link Builder#maxRestarts}), the cluster restarts and the epoch
-   * is fed again from its start. A feeding task that Spark retries resumes after the rows its
-   * worker already took, so it feeds no row twice; that needs {@code data} to give the same rows on
-   * every read (cache or checkpoint it otherwise).
+   * skipped after a worker called {@link DataFeed#terminate()}). When a node is lost and restarts
+   * are left ({@link Builder#maxRestarts}), the cluster restarts from its newest checkpoint and is
+   * fed again from the position recorded with that checkpoint: no row goes untrained, and a row is
+   * trained at most once more than {@code epochs} (see docs/cluster.md). A feeding task that Spark
+   * retries resumes after the rows its worker already took, so it feeds no row twice; that needs
+   * {@code data} to give the same rows on every read (cache or checkpoint it otherwise).
    *
    * @throws TFClusterException when a node failed, a worker took no data within the feed timeout,
    *     or a retried feeding task read other rows than its first attempt
@@ -683,7 +687,8 @@ public final class TFCluster implements AutoCloseable {
     failed.release();
     // The restarted nodes restore the newest checkpoint: feed again from its position. When the
     // failed start saved none, that is the checkpoint it restored itself.
-    FeedPosition committed = failed.coordinator.feedTracker().committed();
+    FeedPosition committed =
+        failed.coordinator.feedTracker().restoredBy(latestCheckpointOf(failed));
     if (committed != null) {
       restoredPosition = committed;
     }
@@ -710,6 +715,34 @@ public final class TFCluster implements AutoCloseable {
       throw CoreErrors.restartFailed(cause, e);
     }
     return true;
+  }
+
+  /**
+   * The step of the newest checkpoint in the model directory when {@code failed} saved it: the one
+   * the restarted nodes restore, even when the node loss came before the chief confirmed its save.
+   * Empty when nothing is fed (InputMode.TENSORFLOW), there is no model directory, the newest is
+   * another start's, or it cannot be read.
+   */
+  private OptionalLong latestCheckpointOf(ClusterGeneration failed) {
+    if (options.inputMode != InputMode.SPARK || options.modelDir == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      Optional<CheckpointStore.Id> latest =
+          new CheckpointStore(spark.sparkContext().hadoopConfiguration(), options.modelDir)
+              .latest();
+      return latest.isPresent() && latest.get().generation() == failed.number
+          ? OptionalLong.of(latest.get().step())
+          : OptionalLong.empty();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "Cannot read the checkpoints of {} ({}): cluster {} feeds again from the position of its"
+              + " newest checkpoint whose save the chief confirmed",
+          options.modelDir,
+          e.toString(),
+          failed.id);
+      return OptionalLong.empty();
+    }
   }
 
   /**

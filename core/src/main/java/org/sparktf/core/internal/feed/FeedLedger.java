@@ -51,6 +51,8 @@ final class FeedLedger {
     long hashedUpTo;
     // The partition's row count, once a feeding task sent all of it; -1 before.
     long total = -1;
+    // Whether the reporter has read a position holding all of it: see entry().
+    boolean reported;
 
     Partition(int feed, int index) {
       this.feed = feed;
@@ -59,6 +61,14 @@ final class FeedLedger {
 
     boolean fresh() {
       return consumed == 0 && hashedUpTo == 0;
+    }
+
+    boolean complete() {
+      return total >= 0 && consumed >= total;
+    }
+
+    boolean live() {
+      return current != null && current.live;
     }
   }
 
@@ -96,6 +106,8 @@ final class FeedLedger {
   private final Map<Long, Partition> partitions = new HashMap<>();
   private int newestFeed = -1;
   private List<Position> stepped = List.of();
+  // The partitions that {@link #stepped} holds complete.
+  private List<Partition> steppedComplete = List.of();
   private long changes;
   private long steppedChanges;
 
@@ -139,22 +151,35 @@ final class FeedLedger {
       return;
     }
     List<Position> now = new ArrayList<>(partitions.size());
+    List<Partition> complete = new ArrayList<>();
     for (Partition entry : partitions.values()) {
-      if (entry.consumed > 0) {
+      // An empty partition too, once sent: the driver counts an epoch done when all of it is.
+      if (entry.consumed > 0 || entry.complete()) {
         now.add(
             new Position(
                 entry.feed,
                 entry.index,
                 new Resume(entry.consumed, entry.hash, entry.hashedUpTo),
-                entry.total >= 0 && entry.consumed >= entry.total));
+                entry.complete()));
+        if (entry.complete()) {
+          complete.add(entry);
+        }
       }
     }
     stepped = List.copyOf(now);
+    steppedComplete = List.copyOf(complete);
     steppedChanges = changes;
   }
 
-  /** What the node function had taken when it last asked for a batch; and a change counter. */
+  /**
+   * What the node function had taken when it last asked for a batch, as the reporter reads it for
+   * the driver: a partition this holds complete may leave the ledger from now on (see {@link
+   * #entry}).
+   */
   synchronized List<Position> stepped() {
+    for (Partition entry : steppedComplete) {
+      entry.reported = true;
+    }
     return stepped;
   }
 
@@ -242,10 +267,15 @@ final class FeedLedger {
     if (feed > newestFeed) {
       newestFeed = feed;
       // Feeds run one after the other: no task of a feed older than the previous one can still be
-      // retried. Queued frames keep their own entries.
+      // retried. Its entries go once nothing more is to be said of them: the node function may
+      // still be taking its queued frames (the feeding jobs run ahead of training), and the driver
+      // must hear how far it got to the end, or a restart trains those rows again. So an entry
+      // stays until the reporter read it complete; one that took nothing goes once its attempt is
+      // dead (superseded or broken: none of its rows can be taken any more).
       Iterator<Partition> old = partitions.values().iterator();
       while (old.hasNext()) {
-        if (old.next().feed < feed - 1) {
+        Partition entry = old.next();
+        if (entry.feed < feed - 1 && (entry.reported || entry.consumed == 0 && !entry.live())) {
           old.remove();
         }
       }

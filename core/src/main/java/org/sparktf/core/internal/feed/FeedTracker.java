@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
@@ -30,6 +31,7 @@ public final class FeedTracker {
   private final Map<Integer, Integer> runOfFeed = new HashMap<>();
   private final TreeMap<Long, FeedPosition> saving = new TreeMap<>();
   private FeedPosition committed;
+  private long committedStep = -1;
 
   /** Starts from {@code base}: the position of the checkpoint this start restores. */
   public FeedTracker(FeedPosition base) {
@@ -83,12 +85,30 @@ public final class FeedTracker {
     FeedPosition position = saving.get(step);
     if (position != null) {
       committed = position;
+      committedStep = step;
     }
     saving.headMap(step, true).clear();
   }
 
   /** The position of the newest checkpoint saved by this start; null when it saved none. */
   public synchronized FeedPosition committed() {
+    return committed;
+  }
+
+  /**
+   * The position a restart resumes from when it restores checkpoint {@code latest} of this start
+   * (empty: none of this start's checkpoints): the one recorded for it, even when its save was not
+   * confirmed (a node lost between the chief's commit and the driver hearing of it); else, when
+   * none was recorded for it, the newest confirmed one (it holds fewer rows: some are trained
+   * twice, none goes untrained). Null when this start saved none.
+   */
+  public synchronized FeedPosition restoredBy(OptionalLong latest) {
+    if (latest.isPresent() && latest.getAsLong() != committedStep) {
+      FeedPosition recorded = saving.get(latest.getAsLong());
+      if (recorded != null) {
+        return recorded;
+      }
+    }
     return committed;
   }
 

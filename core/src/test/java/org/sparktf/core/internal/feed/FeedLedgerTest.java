@@ -51,4 +51,67 @@ class FeedLedgerTest {
     FeedLedger.Attempt retry = ledger.begin(9, 2, 1, null, fromCheckpoint);
     assertThat(ledger.resume(retry).consumed).isEqualTo(50);
   }
+
+  private static java.util.List<Integer> feedsIn(java.util.List<FeedLedger.Position> positions) {
+    return positions.stream().map(p -> p.feed).sorted().toList();
+  }
+
+  @Test
+  void aPartitionStillBeingTakenWhenAFeedTwoLaterBeginsIsReportedToItsEnd() {
+    FeedLedger ledger = new FeedLedger();
+    FeedLedger.Attempt first = ledger.begin(1, 0, 0, null, FeedLedger.Resume.NONE);
+    ledger.sentAll(first, 50);
+    assertThat(ledger.take(chunk(first, 0, 50), 0, 20)).isTrue();
+    ledger.markStepped();
+    // The feeding jobs run ahead of training: feeds 2 and 3 begin while feed 1 is taken.
+    FeedLedger.Attempt second = ledger.begin(2, 0, 0, null, FeedLedger.Resume.NONE);
+    ledger.sentAll(second, 50);
+    FeedLedger.Attempt third = ledger.begin(3, 0, 0, null, FeedLedger.Resume.NONE);
+    ledger.sentAll(third, 50);
+    assertThat(ledger.take(chunk(first, 0, 50), 20, 30)).isTrue();
+    ledger.markStepped();
+    assertThat(ledger.stepped())
+        .filteredOn(p -> p.feed == 1)
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.taken.consumed).isEqualTo(50);
+              assertThat(p.complete).isTrue();
+            });
+    // Read complete by the reporter: it leaves once a newer feed begins.
+    ledger.begin(4, 0, 0, null, FeedLedger.Resume.NONE);
+    assertThat(ledger.take(chunk(second, 0, 50), 0, 10)).isTrue();
+    ledger.markStepped();
+    assertThat(feedsIn(ledger.stepped())).containsExactly(2);
+  }
+
+  @Test
+  void aCompletePartitionTheReporterHasNotReadStaysInThePosition() {
+    FeedLedger ledger = new FeedLedger();
+    FeedLedger.Attempt first = ledger.begin(1, 0, 0, null, FeedLedger.Resume.NONE);
+    ledger.sentAll(first, 50);
+    assertThat(ledger.take(chunk(first, 0, 50), 0, 50)).isTrue();
+    ledger.markStepped(); // Complete, but the reporter has not read it yet.
+    FeedLedger.Attempt second = ledger.begin(2, 0, 0, null, FeedLedger.Resume.NONE);
+    ledger.begin(3, 0, 0, null, FeedLedger.Resume.NONE);
+    assertThat(ledger.take(chunk(second, 0, 50), 0, 10)).isTrue();
+    ledger.markStepped();
+    assertThat(feedsIn(ledger.stepped())).containsExactly(1, 2);
+  }
+
+  @Test
+  void anEmptyPartitionCountsAsCompleteOnceSent() {
+    FeedLedger ledger = new FeedLedger();
+    FeedLedger.Attempt empty = ledger.begin(1, 5, 0, null, FeedLedger.Resume.NONE);
+    ledger.sentAll(empty, 0);
+    ledger.markStepped();
+    assertThat(ledger.stepped())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.partition).isEqualTo(5);
+              assertThat(p.taken.consumed).isZero();
+              assertThat(p.complete).isTrue();
+            });
+  }
 }

@@ -3,8 +3,11 @@ package org.sparktf.core.internal.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.sparktf.core.columnar.ColumnBatch;
 
 /**
  * The driver's record of the feed position: what it keeps from the workers' reports, which position
@@ -99,5 +102,136 @@ class FeedTrackerTest {
     tracker.report(report(taken(1, 0, 10, false)));
     tracker.checkpointed(50);
     assertThat(tracker.committed()).isNull();
+  }
+
+  /**
+   * One worker's feed as the node sees it: partitions of 50 rows, one frame each, and the reports
+   * its reporter thread sends to the driver's tracker.
+   */
+  private static final class Worker {
+    static final int ROWS = 50;
+    final FeedLedger ledger = new FeedLedger();
+    final FeedTracker tracker;
+    final Map<Long, FeedLedger.Attempt> attempts = new HashMap<>();
+    // Rows the node function took, by feed and partition.
+    final Map<Long, Long> took = new HashMap<>();
+
+    Worker(FeedTracker tracker) {
+      this.tracker = tracker;
+    }
+
+    /** A feeding task of {@code feed} connects, queues its partition's frame and ends. */
+    void fed(int feed, int partition) {
+      FeedLedger.Attempt attempt = ledger.begin(feed, partition, 0, null, FeedLedger.Resume.NONE);
+      ledger.sentAll(attempt, ROWS);
+      attempts.put(FeedPosition.key(feed, partition), attempt);
+    }
+
+    /** The node function takes {@code rows} of the partition, steps, and asks for a batch. */
+    void trains(int feed, int partition, int rows) {
+      long key = FeedPosition.key(feed, partition);
+      long from = took.getOrDefault(key, 0L);
+      DataFeedImpl.Chunk frame =
+          new DataFeedImpl.Chunk(
+              ColumnBatch.empty(List.of()), null, attempts.get(key), 0, 17 * partition, ROWS);
+      assertThat(ledger.take(frame, (int) from, rows)).isTrue();
+      took.put(key, from + rows);
+      ledger.markStepped();
+    }
+
+    /** The reporter thread sends the stepped position (every 200 ms when it changed). */
+    void reports() {
+      tracker.report(FeedTracker.toJson(ledger.stepped()));
+    }
+  }
+
+  @Test
+  void aCheckpointInTheThirdEpochHoldsTheFirstEpochsLastRowsSoARestartTrainsNoRowTwiceMore() {
+    // Runs 0, 1, 2 (3 epochs of 2 partitions) are feeds 1, 2, 3. The queue holds a worker's next
+    // frames, so the feeding jobs run ahead of training: epoch 3's tasks connect while the node
+    // function still takes the last rows of epoch 1.
+    int epochs = 3;
+    FeedTracker tracker = new FeedTracker(FeedPosition.START);
+    Worker worker = new Worker(tracker);
+    for (int run = 0; run < epochs; run++) {
+      tracker.runStarted(run + 1, run, 2);
+    }
+    worker.fed(1, 0);
+    worker.fed(1, 1);
+    worker.trains(1, 0, 50);
+    worker.trains(1, 1, 20);
+    worker.reports();
+    worker.fed(2, 0);
+    worker.fed(2, 1);
+    worker.fed(3, 1); // Epoch 3's first task connects.
+    worker.fed(3, 0);
+    worker.trains(1, 1, 30); // The rest of epoch 1, then epoch 2.
+    worker.reports();
+    worker.trains(2, 0, 50);
+    worker.trains(2, 1, 50);
+    worker.reports();
+    worker.trains(3, 1, 20);
+    worker.reports();
+    worker.trains(3, 1, 20); // Within one report interval of the checkpoint: not reported yet.
+    // The chief saves a checkpoint: every row taken so far went through a step before it.
+    tracker.checkpointing(140);
+    tracker.checkpointed(140);
+    FeedPosition restored = tracker.committed();
+
+    // A restart now trains each row of each epoch the checkpoint does not hold (feedAgainUpTo, then
+    // the rest of the interrupted epoch), each partition from the rows the position holds.
+    int[][] trained = new int[2][Worker.ROWS];
+    for (int run = 0; run < epochs; run++) {
+      boolean again = run >= restored.firstUnfinishedRun() && !restored.finished(run);
+      Map<Integer, FeedLedger.Resume> starts = restored.starts(run);
+      for (int p = 0; p < 2; p++) {
+        long inCheckpoint = worker.took.getOrDefault(FeedPosition.key(run + 1, p), 0L);
+        long from = starts.containsKey(p) ? starts.get(p).consumed : 0;
+        for (int row = 0; row < Worker.ROWS; row++) {
+          trained[p][row] += (row < inCheckpoint ? 1 : 0) + (again && row >= from ? 1 : 0);
+        }
+      }
+    }
+    for (int p = 0; p < 2; p++) {
+      for (int row = 0; row < Worker.ROWS; row++) {
+        assertThat(trained[p][row])
+            .as("times row %d of partition %d is trained in %d epochs", row, p, epochs)
+            .isBetween(epochs, epochs + 1);
+      }
+    }
+    // The stale report of epoch 1 was the cause: the position holds it whole.
+    assertThat(restored.finished(0)).as("epoch 1 was trained to its end").isTrue();
+    assertThat(restored.finished(1)).as("epoch 2 was trained to its end").isTrue();
+    assertThat(restored.firstUnfinishedRun()).isEqualTo(2);
+  }
+
+  @Test
+  void aRestartFromACheckpointWhoseSaveWasNotYetConfirmedResumesFromThatCheckpointsPosition() {
+    FeedTracker tracker = new FeedTracker(FeedPosition.START);
+    tracker.runStarted(1, 0, 1);
+    tracker.report(report(taken(1, 0, 20, false)));
+    tracker.checkpointing(70);
+    tracker.checkpointed(70);
+    tracker.report(report(taken(1, 0, 45, false)));
+    // The chief commits checkpoint 140; a node is lost before the driver hears it was saved.
+    tracker.checkpointing(140);
+    tracker.report(report(taken(1, 0, 50, true)));
+    assertThat(tracker.committed().starts(0).get(0).consumed).isEqualTo(20);
+
+    // The restart restores checkpoint 140: feeding again from 70's position would train rows 20 to
+    // 45 twice more (and, with checkpoints further apart than an epoch, rows of two epochs).
+    assertThat(tracker.restoredBy(java.util.OptionalLong.of(140)).starts(0).get(0).consumed)
+        .isEqualTo(45);
+    assertThat(tracker.restoredBy(java.util.OptionalLong.of(70)).starts(0).get(0).consumed)
+        .isEqualTo(20);
+    // The save of 140 did not commit (70 is the latest), or nothing says which one is restored:
+    // the confirmed one, which holds no row the restored checkpoint does not.
+    assertThat(tracker.restoredBy(java.util.OptionalLong.empty()).starts(0).get(0).consumed)
+        .isEqualTo(20);
+    // A checkpoint with no position recorded (the chief's wait for the driver timed out).
+    assertThat(tracker.restoredBy(java.util.OptionalLong.of(210)).starts(0).get(0).consumed)
+        .isEqualTo(20);
+    assertThat(new FeedTracker(FeedPosition.START).restoredBy(java.util.OptionalLong.of(5)))
+        .isNull();
   }
 }
