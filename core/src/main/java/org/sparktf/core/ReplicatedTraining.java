@@ -293,7 +293,12 @@ public final class ReplicatedTraining {
         applies.add(optimizer.applyDense(onVariable, variable, gradient, slots));
       }
       applies.addAll(updates.apply(tf, updates.tables(), slots));
-      count = tf.withControlDependencies(applies).assignAdd(globalStep, tf.constant(1L));
+      // After this step's updates and the previous step's count: K counts a run, whatever reads.
+      List<Op> ordered = new ArrayList<>(applies);
+      if (count != null) {
+        ordered.add(count);
+      }
+      count = tf.withControlDependencies(ordered).assignAdd(globalStep, tf.constant(1L));
       stepLoss = built.loss();
     }
     this.shardedTables = sharded;
