@@ -46,10 +46,12 @@ import org.tensorflow.types.TInt64;
  * held-out examples.
  *
  * <p>Usage: SparseTrainingBenchmark --docs docs/benchmarks.md [--buckets 18,20,22] [--sharded 24]
- * [--steps 100] [--batch 512] [--threads default,1/1]; {@code --sharded} gives the log2 size of the
- * sharded weight vector, {@code none} for no sharded run; {@code --threads} the nodes' TensorFlow
- * pool sizes ({@link Pools}) to run every 1-PS size with, dense and sparse alike, one after the
- * other; the sharded run uses the first.
+ * [--steps 100] [--batch 512] [--threads default,1/1] [--steps-per-run 1,16]; {@code
+ * --steps-per-run}: the training steps per {@code Session.run} to run every 1-PS size with, dense
+ * and sparse alike (the sharded run uses the last; {@code --steps} is rounded up to whole runs);
+ * {@code --sharded} gives the log2 size of the sharded weight vector, {@code none} for no sharded
+ * run; {@code --threads} the nodes' TensorFlow pool sizes ({@link Pools}) to run every 1-PS size
+ * with, dense and sparse alike, one after the other; the sharded run uses the first.
  */
 public final class SparseTrainingBenchmark {
   private static final String START = "<!-- sparse-training-benchmark:start -->";
@@ -71,6 +73,7 @@ public final class SparseTrainingBenchmark {
    */
   record Run(
       Pools pools,
+      int stepsPerRun,
       int log2Buckets,
       int psTasks,
       boolean sparse,
@@ -133,6 +136,15 @@ public final class SparseTrainingBenchmark {
     for (String s : ClusterBenchmark.arg(args, "--threads", "default").split(",")) {
       pools.add(Pools.parse(s));
     }
+    List<Integer> perRun = new ArrayList<>();
+    for (String s : ClusterBenchmark.arg(args, "--steps-per-run", "1").split(",")) {
+      int k = Integer.parseInt(s.trim());
+      if (k < 1) {
+        throw new IllegalArgumentException(
+            "Invalid --steps-per-run: " + k + "; give training steps per Session.run >= 1");
+      }
+      perRun.add(k);
+    }
     if (!sharded.equals("none") && !sharded.matches("\\d{1,2}")) {
       throw new IllegalArgumentException(
           "Invalid --sharded: " + sharded + "; give the log2 of the hash buckets (24) or none");
@@ -148,14 +160,27 @@ public final class SparseTrainingBenchmark {
     try {
       for (Pools setting : pools) {
         for (int log2 : sizes) {
-          for (boolean sparse : new boolean[] {false, true}) {
-            runs.add(print(train(spark, work, setting, log2, 1, sparse, steps, batch)));
+          for (int k : perRun) {
+            for (boolean sparse : new boolean[] {false, true}) {
+              runs.add(print(train(spark, work, setting, k, log2, 1, sparse, steps, batch)));
+            }
           }
         }
       }
       if (!sharded.equals("none")) {
         int log2 = Integer.parseInt(sharded);
-        runs.add(print(train(spark, work, pools.get(0), log2, SHARDED_PS, true, steps, batch)));
+        runs.add(
+            print(
+                train(
+                    spark,
+                    work,
+                    pools.get(0),
+                    perRun.get(perRun.size() - 1),
+                    log2,
+                    SHARDED_PS,
+                    true,
+                    steps,
+                    batch)));
       }
     } finally {
       spark.stop();
@@ -170,16 +195,19 @@ public final class SparseTrainingBenchmark {
             + " --batch "
             + batch
             + " --threads "
-            + String.join(",", pools.stream().map(Pools::toString).toList());
+            + String.join(",", pools.stream().map(Pools::toString).toList())
+            + " --steps-per-run "
+            + String.join(",", perRun.stream().map(String::valueOf).toList());
     writeReport(docs, command, steps, batch, runs);
   }
 
   private static Run print(Run run) {
     System.out.printf(
         Locale.ROOT,
-        "pools %s, 2^%d on %d PS, %s: %.1f steps/s, %.0f bytes/step, log loss %.5f (export: %.5f), CPU"
+        "pools %s, %d steps/run, 2^%d on %d PS, %s: %.1f steps/s, %.0f bytes/step, log loss %.5f (export: %.5f), CPU"
             + " ms/step PS %.2f workers %.2f%n",
         run.pools(),
+        run.stepsPerRun(),
         run.log2Buckets(),
         run.psTasks(),
         run.sparse() ? "sparse" : "dense",
@@ -196,6 +224,7 @@ public final class SparseTrainingBenchmark {
       SparkSession spark,
       Path work,
       Pools pools,
+      int stepsPerRun,
       int log2,
       int psTasks,
       boolean sparse,
@@ -215,7 +244,7 @@ public final class SparseTrainingBenchmark {
             .nodeJavaOptions("-Xmx1g")
             .interOpThreads(pools.interOp())
             .intraOpThreads(pools.intraOp())
-            .run(new Node(1L << log2, psTasks, sparse, steps, batch))) {
+            .run(new Node(1L << log2, psTasks, sparse, steps, batch, stepsPerRun))) {
       cluster.shutdown();
     }
     double seconds = 0;
@@ -243,6 +272,7 @@ public final class SparseTrainingBenchmark {
     }
     return new Run(
         pools,
+        stepsPerRun,
         log2,
         psTasks,
         sparse,
@@ -353,8 +383,11 @@ public final class SparseTrainingBenchmark {
   }
 
   /**
-   * Each worker: 10 warm-up steps, then {@code steps} timed ones; the chief then evaluates and,
-   * with several PS tasks (the weights then in one shard per PS), checkpoints and exports.
+   * Each worker: at least 10 warm-up steps, then {@code steps} timed ones, {@code stepsPerRun}
+   * training steps per {@code Session.run} ({@link ReplicatedTraining#asynchronous(NodeContext,
+   * Graph, SparseOptimizer, int, ReplicatedTraining.StepModel)}, dense and sparse alike); the chief
+   * then evaluates and, with several PS tasks (the weights then in one shard per PS), checkpoints
+   * and exports.
    */
   static final class Node implements NodeFunction {
     private static final long serialVersionUID = 1L;
@@ -363,13 +396,15 @@ public final class SparseTrainingBenchmark {
     private final boolean sparse;
     private final int steps;
     private final int batch;
+    private final int stepsPerRun;
 
-    Node(long buckets, int psTasks, boolean sparse, int steps, int batch) {
+    Node(long buckets, int psTasks, boolean sparse, int steps, int batch, int stepsPerRun) {
       this.buckets = buckets;
       this.psTasks = psTasks;
       this.sparse = sparse;
       this.steps = steps;
       this.batch = batch;
+      this.stepsPerRun = stepsPerRun;
     }
 
     @Override
@@ -392,29 +427,45 @@ public final class SparseTrainingBenchmark {
                 0,
                 (ops, first, shape) -> ops.zeros(ops.constant(shape.asArray()), TFloat32.class));
         Variable<TFloat32> bias = ps.withName("bias").variable(ps.constant(0f));
-        Placeholder<TInt64> ids =
-            local.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, FIELDS)));
-        Placeholder<TFloat32> labels = local.placeholder(TFloat32.class);
-        SparseLookup lookup = SparseLookup.gather(tf, weights, ids);
-        Operand<TFloat32> logits = logits(local, lookup.rows(), bias);
-        Operand<TFloat32> perExample =
-            local.math.add(
-                local.math.sub(
-                    local.math.maximum(logits, local.constant(0f)), local.math.mul(logits, labels)),
-                local.math.log1p(local.math.exp(local.math.neg(local.math.abs(logits)))));
-        Operand<TFloat32> loss = local.math.mean(perExample, local.constant(0));
+        // Each step of a run: its own placeholders; it reads the weights and the bias with the
+        // step's Ops (ordered after the previous step's update), the rest runs on the worker.
+        List<Placeholder<TInt64>> ids = new ArrayList<>();
+        List<Placeholder<TFloat32>> labels = new ArrayList<>();
+        List<Operand<TFloat32>> losses = new ArrayList<>();
         SparseOptimizer adaGrad = SparseOptimizer.adaGrad(0.1f, 0.1f);
         ReplicatedTraining training =
-            sparse
-                ? ReplicatedTraining.asynchronous(ctx, graph, adaGrad, loss, List.of(lookup))
-                : ReplicatedTraining.asynchronous(ctx, graph, adaGrad.dense(graph), loss);
+            ReplicatedTraining.asynchronous(
+                ctx,
+                graph,
+                adaGrad,
+                stepsPerRun,
+                (step, k) -> {
+                  ids.add(local.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, FIELDS))));
+                  labels.add(local.placeholder(TFloat32.class));
+                  SparseLookup lookup = SparseLookup.gather(step, weights, ids.get(k));
+                  Operand<TFloat32> logits =
+                      logits(local, lookup.rows(), ReplicatedTraining.read(step, bias));
+                  Operand<TFloat32> perExample =
+                      local.math.add(
+                          local.math.sub(
+                              local.math.maximum(logits, local.constant(0f)),
+                              local.math.mul(logits, labels.get(k))),
+                          local.math.log1p(local.math.exp(local.math.neg(local.math.abs(logits)))));
+                  losses.add(local.math.mean(perExample, local.constant(0)));
+                  return new ReplicatedTraining.StepLoss(
+                      losses.get(k), sparse ? List.of(lookup) : List.of());
+                });
+        // The held-out loss: the first step's (no earlier update to wait for).
+        Operand<TFloat32> loss = losses.get(0);
         SyntheticClicks data = new SyntheticClicks(buckets, 1000L + ctx.taskIndex());
         try (Session session = ctx.session(graph);
             FedBatches fed =
-                new FedBatches(data, batch, Math.min(WARM_UP + 1 + steps, MAX_BATCHES))) {
+                new FedBatches(
+                    data, batch, Math.min(WARM_UP + stepsPerRun * 2 + steps, MAX_BATCHES))) {
           training.begin(session, Duration.ofMinutes(5));
-          for (int i = 0; i < WARM_UP; i++) {
-            training.step(session, fed.next(ids, labels));
+          int warmUpRuns = (WARM_UP + stepsPerRun - 1) / stepsPerRun;
+          for (int i = 0; i < warmUpRuns; i++) {
+            training.step(session, feeds(fed, ids, labels));
           }
           // The chief counts the PS processes' TCP traffic and CPU over its timed steps, per global
           // step advanced meanwhile (both workers' steps); each worker its own process's CPU.
@@ -423,13 +474,15 @@ public final class SparseTrainingBenchmark {
             psPids[task] = psPid(psPort(ctx, task));
           }
           long bytesBefore = traffic(psPids);
-          long stepBefore = training.step(session, fed.next(ids, labels));
+          long stepBefore = training.step(session, feeds(fed, ids, labels));
           long psCpuBefore = cpuNanos(psPids);
           long cpuBefore = cpuNanos(ProcessHandle.current().pid());
           long start = System.nanoTime();
           long stepAfter = stepBefore;
-          for (int i = 0; i < steps; i++) {
-            stepAfter = training.step(session, fed.next(ids, labels));
+          // Whole runs: --steps rounded up to a multiple of the steps per run.
+          int runs = (steps + stepsPerRun - 1) / stepsPerRun;
+          for (int i = 0; i < runs; i++) {
+            stepAfter = training.step(session, feeds(fed, ids, labels));
           }
           double seconds = (System.nanoTime() - start) / 1e9;
           long cpu = cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
@@ -438,7 +491,7 @@ public final class SparseTrainingBenchmark {
           write(
               ctx,
               "worker-" + ctx.taskIndex() + ".txt",
-              steps
+              runs * stepsPerRun
                   + " "
                   + seconds
                   + " "
@@ -462,8 +515,8 @@ public final class SparseTrainingBenchmark {
                               (TFloat32)
                                   session
                                       .runner()
-                                      .feed(ids, idsValue)
-                                      .feed(labels, labelValue)
+                                      .feed(ids.get(0), idsValue)
+                                      .feed(labels.get(0), labelValue)
                                       .fetch(loss)
                                       .run()
                                       .get(0)) {
@@ -481,6 +534,16 @@ public final class SparseTrainingBenchmark {
       if (ctx.isChief() && psTasks > 1) {
         export(ctx);
       }
+    }
+
+    /** The next batch for each step of a run. */
+    private static Map<Operand<?>, org.tensorflow.Tensor> feeds(
+        FedBatches fed, List<Placeholder<TInt64>> ids, List<Placeholder<TFloat32>> labels) {
+      Map<Operand<?>, org.tensorflow.Tensor> feeds = new java.util.HashMap<>();
+      for (int k = 0; k < ids.size(); k++) {
+        feeds.putAll(fed.next(ids.get(k), labels.get(k)));
+      }
+      return feeds;
     }
 
     /** Exports {@link #serving}, restored from the sharded checkpoint, to modelDir/export. */
@@ -600,15 +663,16 @@ public final class SparseTrainingBenchmark {
       throws IOException {
     StringBuilder table =
         new StringBuilder(
-            "| TF pools | hash buckets | PS tasks | updates | steps/s | PS bytes/step | CPU ms/step PS |"
+            "| TF pools | steps/run | hash buckets | PS tasks | updates | steps/s | PS bytes/step | CPU ms/step PS |"
                 + " CPU ms/step workers | held-out log loss |\n"
-                + "|---|---|---:|---|---:|---:|---:|---:|---:|\n");
+                + "|---|---:|---|---:|---|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       table.append(
           String.format(
               Locale.ROOT,
-              "| %s | 2^%d | %d | %s | %.1f | %,.0f | %.2f | %.2f | %.5f |%n",
+              "| %s | %d | 2^%d | %d | %s | %.1f | %,.0f | %.2f | %.2f | %.5f |%n",
               r.pools(),
+              r.stepsPerRun(),
               r.log2Buckets(),
               r.psTasks(),
               r.sparse() ? (r.psTasks() > 1 ? "sparse, 1 shard per PS" : "sparse") : "dense",
@@ -630,10 +694,11 @@ public final class SparseTrainingBenchmark {
       ratios.append(
           String.format(
               Locale.ROOT,
-              "- %s pools, 2^%d: sparse / dense steps/s **%.1f×**; bytes/step dense / sparse %.0f×;"
+              "- %s pools, %d steps/run, 2^%d: sparse / dense steps/s **%.1f×**; bytes/step dense / sparse %.0f×;"
                   + " sparse bytes/step vs the smallest size %+.1f%%; log loss sparse − dense"
                   + " %+.5f%n",
               dense.pools(),
+              dense.stepsPerRun(),
               dense.log2Buckets(),
               sparse.stepsPerSecond() / dense.stepsPerSecond(),
               dense.bytesPerStep() / sparse.bytesPerStep(),
@@ -673,7 +738,12 @@ public final class SparseTrainingBenchmark {
                 + " of %d synthetic examples with %d hashed ids each (log-uniform values per field,"
                 + " planted weights), made into tensors before the timing (at most %d per"
                 + " worker, cycled), so the steps time training, not the Java code drawing"
-                + " examples. Each worker runs %d warm-up steps, then %d timed ones."
+                + " examples. Each worker runs at least %d warm-up steps, then %d timed ones (rounded up to"
+                + " whole runs), `steps/run` training steps per `Session.run`"
+                + " (`ReplicatedTraining.asynchronous(ctx, graph, optimizer, stepsPerRun, model)`:"
+                + " K batches fed at once, K chained steps, each reading the variables after the"
+                + " previous one's update and advancing the global step; both contenders get the"
+                + " same K; the sharded run uses the last)."
                 + " steps/s = both workers' timed steps / the slower worker's time. Bytes: over the"
                 + " chief's timed steps, the change in `bytes_acked + bytes_received` (the kernel's"
                 + " `tcp_info`, read with `ss -tinp`) summed over the PS process's established TCP"

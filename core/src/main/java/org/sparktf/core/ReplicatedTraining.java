@@ -80,6 +80,7 @@ public final class ReplicatedTraining {
   private final Operand<TInt64> readStep;
   private final Duration syncTimeout;
   private final Operand<?> loss;
+  private final int stepsPerRun;
   // Tables of more than one shard: the saver installed in begin writes them as logical tables.
   private final List<ShardedTable> shardedTables;
   // Asynchronous.
@@ -117,6 +118,7 @@ public final class ReplicatedTraining {
     this.synchronous = synchronous;
     this.syncTimeout = syncTimeout;
     this.loss = loss;
+    this.stepsPerRun = 1;
     Ops tf = Ops.create(graph);
     SparseUpdates sparse = null;
     List<GradAndVar<?>> gradients;
@@ -176,6 +178,203 @@ public final class ReplicatedTraining {
         loss,
         false,
         Duration.ofMinutes(10));
+  }
+
+  /**
+   * Builds one training step's model for {@link #asynchronous(NodeContext, Graph, SparseOptimizer,
+   * int, StepModel)}, which calls it once per step of a run.
+   */
+  @FunctionalInterface
+  public interface StepModel {
+    /**
+     * Builds step {@code step}'s (0-based within the run) inputs, loss and lookups. Build every op
+     * with {@code tf} (or Ops derived from it, {@code tf.withDevice(...)}): from the second step on
+     * it carries a control dependency on the previous step's update, which orders this step's reads
+     * after it. Read the model's dense variables through {@link #read} and its tables through
+     * {@link SparseLookup#gather}; create this step's placeholders here, and no variable.
+     */
+    StepLoss build(Ops tf, int step);
+  }
+
+  /**
+   * One step's loss and the {@link SparseLookup}s whose tables get sparse updates (empty: every
+   * variable gets dense updates).
+   */
+  public record StepLoss(Operand<?> loss, List<SparseLookup> lookups) {
+    public StepLoss {
+      lookups = List.copyOf(lookups);
+    }
+  }
+
+  /**
+   * Reads {@code variable} on its own device with {@code tf}'s control dependencies, so that a step
+   * of a {@link StepModel} sees the variable after the previous step's update. (An op on another
+   * device that takes the variable directly gets its value as of the start of the run.)
+   */
+  public static <T extends org.tensorflow.types.family.TType> Operand<T> read(
+      Ops tf, Variable<T> variable) {
+    return tf.withDevice(SparseLookup.deviceOf((GraphOperation) variable.op())).identity(variable);
+  }
+
+  /**
+   * Workers apply their own gradients as they come, {@code stepsPerRun} training steps per {@link
+   * #step} call, all in one {@code Session.run}: TensorFlow's distributed runtime costs each run
+   * about the same (its calls to every task, its rendezvous), so a cheap step (a sparse update)
+   * gets faster per step when several share a run, like Keras' {@code steps_per_execution}. {@code
+   * model} builds each step: the steps are chained, step k+1 reading the variables after step k's
+   * update, each step applying its own gradients and advancing the global step by one, so a run
+   * equals {@code stepsPerRun} separate asynchronous steps. The feeds of {@link #step} carry every
+   * step's inputs (the placeholders {@code model} made for each); {@link #step} returns the global
+   * step after the last; {@link #loss} and {@link #lastLoss} are the last step's. The tables of
+   * each step's lookups get sparse updates, every other variable dense ones, both with {@code
+   * optimizer}; the slot variables (AdaGrad's accumulator, ...) are the same for every step.
+   *
+   * @param stepsPerRun training steps per run, >= 1
+   * @throws IllegalArgumentException when {@code stepsPerRun < 1}, or when {@code model} creates a
+   *     variable or reads one other than through {@link #read} or a {@link SparseLookup} built with
+   *     the {@code tf} it gets
+   */
+  public static ReplicatedTraining asynchronous(
+      NodeContext ctx, Graph graph, SparseOptimizer optimizer, int stepsPerRun, StepModel model) {
+    if (stepsPerRun < 1) {
+      throw new IllegalArgumentException(
+          "Cannot build the training: stepsPerRun is "
+              + stepsPerRun
+              + "; give 1 or more training steps per run");
+    }
+    return new ReplicatedTraining(ctx, graph, optimizer, stepsPerRun, model);
+  }
+
+  private ReplicatedTraining(
+      NodeContext ctx, Graph graph, SparseOptimizer optimizer, int stepsPerRun, StepModel model) {
+    this.ctx = ctx;
+    this.graph = graph;
+    this.synchronous = false;
+    this.syncTimeout = Duration.ofMinutes(10);
+    this.stepsPerRun = stepsPerRun;
+    Ops tf = Ops.create(graph);
+    Ops local = tf.withDevice(ctx.localDevice());
+    // The model's variables: those that exist now (the slots and the global step come later).
+    Set<String> modelVariables = new java.util.HashSet<>();
+    graph
+        .operations()
+        .forEachRemaining(
+            op -> {
+              if (SparseUpdates.isVariable(op)) {
+                modelVariables.add(op.name());
+              }
+            });
+    this.globalStep =
+        tf.withDevice(ctx.variableDevice(0)).withName("global_step").variable(tf.constant(0L));
+    this.readStep = tf.withDevice(ctx.variableDevice(0)).identity(globalStep);
+    Map<String, Variable<TFloat32>> slots = new java.util.HashMap<>();
+    List<ShardedTable> sharded = List.of();
+    Operand<TInt64> count = null;
+    Operand<?> stepLoss = null;
+    for (int k = 0; k < stepsPerRun; k++) {
+      Ops stepOps = count == null ? tf : tf.withControlDependencies(List.of(count));
+      Set<String> before = new java.util.HashSet<>();
+      graph.operations().forEachRemaining(op -> before.add(op.name()));
+      StepLoss built = model.build(stepOps, k);
+      checkReads(k, before);
+      SparseUpdates updates =
+          new SparseUpdates(
+              graph,
+              local,
+              optimizer,
+              built.loss(),
+              built.lookups(),
+              op -> modelVariables.contains(op.name()));
+      if (k == 0) {
+        sharded = List.copyOf(updates.sharded());
+      }
+      List<Op> applies = new ArrayList<>();
+      for (GradAndVar<?> gv : updates.dense()) {
+        if (gv.getVariable().type() != TFloat32.class) {
+          throw new IllegalArgumentException(
+              "Cannot build the training: variable "
+                  + gv.getVariable().op().name()
+                  + " is "
+                  + gv.getVariable().dataType()
+                  + "; only float32 variables can be trained");
+        }
+        @SuppressWarnings("unchecked")
+        org.tensorflow.Output<TFloat32> variable =
+            (org.tensorflow.Output<TFloat32>) gv.getVariable();
+        @SuppressWarnings("unchecked")
+        org.tensorflow.Output<TFloat32> gradient =
+            (org.tensorflow.Output<TFloat32>) gv.getGradient();
+        Ops onVariable = tf.withDevice(SparseLookup.deviceOf((GraphOperation) variable.op()));
+        applies.add(optimizer.applyDense(onVariable, variable, gradient, slots));
+      }
+      applies.addAll(updates.apply(tf, updates.tables(), slots));
+      // After this step's updates and the previous step's count: K counts a run, whatever reads.
+      List<Op> ordered = new ArrayList<>(applies);
+      if (count != null) {
+        ordered.add(count);
+      }
+      count = tf.withControlDependencies(ordered).assignAdd(globalStep, tf.constant(1L));
+      stepLoss = built.loss();
+    }
+    this.shardedTables = sharded;
+    this.applyAndCount = count;
+    this.loss = stepLoss;
+    if (ctx.numPs() > 0 && ctx.numWorkers() > 1) {
+      buildFinishQueue(tf);
+    }
+  }
+
+  /**
+   * Fails unless every op step {@code k} added reads variables on their own device and, from the
+   * second step on, after the previous step's update (a control input): otherwise the step could
+   * train on the variables as they were before.
+   */
+  private void checkReads(int k, Set<String> before) {
+    List<String> problems = new ArrayList<>();
+    graph
+        .operations()
+        .forEachRemaining(
+            op -> {
+              if (before.contains(op.name())) {
+                return;
+              }
+              if (SparseUpdates.isVariable(op)) {
+                problems.add("it creates variable " + op.name());
+                return;
+              }
+              for (Operand<?> input : op.inputs()) {
+                GraphOperation source = (GraphOperation) input.op();
+                if (!SparseUpdates.isVariable(source)) {
+                  continue;
+                }
+                boolean sameDevice =
+                    SparseLookup.deviceOf(source)
+                        .toString()
+                        .equals(SparseLookup.deviceOf(op).toString());
+                if (!sameDevice) {
+                  problems.add(op.name() + " reads " + source.name() + " from another device");
+                } else if (k > 0 && op.numControlInputs() == 0) {
+                  problems.add(op.name() + " reads " + source.name() + " without the step's Ops");
+                }
+              }
+            });
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Cannot build training step "
+              + k
+              + " of "
+              + stepsPerRun
+              + " per run: "
+              + String.join("; ", problems)
+              + ". Create the variables before the training, build each step's ops with the Ops"
+              + " the StepModel gets, and read variables through ReplicatedTraining.read or"
+              + " SparseLookup.gather, so each step sees the previous step's update");
+    }
+  }
+
+  /** Training steps per {@link #step} call (one {@code Session.run}). */
+  public int stepsPerRun() {
+    return stepsPerRun;
   }
 
   /**
@@ -286,12 +485,13 @@ public final class ReplicatedTraining {
   }
 
   /**
-   * Runs one training step with the given feeds (placeholders of the model to tensors; the caller
-   * closes the tensors) and returns the global step after it.
+   * Runs one training step ({@link #stepsPerRun} of them, in one run) with the given feeds
+   * (placeholders of the model to tensors; the caller closes the tensors) and returns the global
+   * step after it.
    *
    * <p>When TensorFlow's gRPC runtime aborts a run of the step because a request reached a task
    * twice ({@code ABORTED: The same RunGraph (Worker) request was received twice}), an asynchronous
-   * step runs again, up to {@value #MAX_ABORTED_RUNS} runs in all, and may then apply its batch
+   * step runs again, up to {@value #MAX_ABORTED_RUNS} runs in all, and may then apply its batches
    * twice; a synchronous step fails at once, since running its gradient contribution or its update
    * again could count a gradient twice or wait for one that never comes.
    *
@@ -413,7 +613,7 @@ public final class ReplicatedTraining {
         }
         LOG.warn(
             "TensorFlow aborted training step {} on {}:{} (run {} of at most {}); running it"
-                + " again, which may apply its batch twice: {}",
+                + " again, which may apply its batches twice: {}",
             currentStep + 1,
             ctx.jobName(),
             ctx.taskIndex(),

@@ -113,20 +113,37 @@ public final class SparseOptimizer {
    * built on {@code onTable} with the table's slot variables created there.
    */
   Op apply(Ops onTable, Variable<TFloat32> table, Operand<TInt64> ids, Operand<TFloat32> gradient) {
+    return apply(onTable, table, ids, gradient, new java.util.HashMap<>());
+  }
+
+  /**
+   * As {@link #apply(Ops, Variable, Operand, Operand)}, taking the table's slot variables from
+   * {@code slots} (by name), where it puts those it creates: the updates of several training steps
+   * in one graph ({@link ReplicatedTraining#asynchronous(NodeContext, Graph, SparseOptimizer, int,
+   * ReplicatedTraining.StepModel)}) share one set of slots.
+   */
+  Op apply(
+      Ops onTable,
+      Variable<TFloat32> table,
+      Operand<TInt64> ids,
+      Operand<TFloat32> gradient,
+      java.util.Map<String, Variable<TFloat32>> slots) {
     Ops tf = onTable;
     Operand<TFloat32> lr = tf.constant(learningRate);
     switch (kind) {
       case ADAGRAD:
         {
-          Variable<TFloat32> accumulator = slot(tf, table, AdaGrad.ACCUMULATOR, initialAccumulator);
+          Variable<TFloat32> accumulator =
+              slot(tf, table, AdaGrad.ACCUMULATOR, initialAccumulator, slots);
           // SparseApplyAdagradV2 with epsilon 0: the dense optimizer's ApplyAdagrad has none.
           return tf.train.sparseApplyAdagrad(
               table, accumulator, lr, tf.constant(0f), gradient, ids);
         }
       case FTRL:
         {
-          Variable<TFloat32> accumulator = slot(tf, table, Ftrl.ACCUMULATOR, initialAccumulator);
-          Variable<TFloat32> linear = slot(tf, table, Ftrl.LINEAR_ACCUMULATOR, 0f);
+          Variable<TFloat32> accumulator =
+              slot(tf, table, Ftrl.ACCUMULATOR, initialAccumulator, slots);
+          Variable<TFloat32> linear = slot(tf, table, Ftrl.LINEAR_ACCUMULATOR, 0f, slots);
           return tf.train.sparseApplyFtrl(
               table,
               accumulator,
@@ -144,13 +161,63 @@ public final class SparseOptimizer {
     }
   }
 
-  /** A slot variable of the table's shape filled with {@code value}, named as the dense one. */
+  /**
+   * The dense update of float32 {@code variable} by {@code gradient} (of its shape), the one the
+   * TensorFlow Java optimizer of {@link #dense} makes, built on {@code onVariable}, with the slot
+   * variables taken from or put into {@code slots} (by name, named as that optimizer names them).
+   */
+  Op applyDense(
+      Ops onVariable,
+      org.tensorflow.Output<TFloat32> variable,
+      Operand<TFloat32> gradient,
+      java.util.Map<String, Variable<TFloat32>> slots) {
+    Ops tf = onVariable;
+    Operand<TFloat32> lr = tf.constant(learningRate);
+    switch (kind) {
+      case ADAGRAD:
+        return tf.train.applyAdagrad(
+            variable,
+            slot(tf, variable, AdaGrad.ACCUMULATOR, initialAccumulator, slots),
+            lr,
+            gradient);
+      case FTRL:
+        return tf.train.applyFtrl(
+            variable,
+            slot(tf, variable, Ftrl.ACCUMULATOR, initialAccumulator, slots),
+            slot(tf, variable, Ftrl.LINEAR_ACCUMULATOR, 0f, slots),
+            gradient,
+            lr,
+            tf.constant(l1),
+            tf.constant(l2),
+            tf.constant(0f),
+            tf.constant(learningRatePower));
+      default:
+        return tf.train.applyGradientDescent(variable, lr, gradient);
+    }
+  }
+
+  /**
+   * The slot variable of the table's shape filled with {@code value}, named as the dense one: the
+   * one in {@code slots}, or a new one put there.
+   */
   private static Variable<TFloat32> slot(
-      Ops onTable, Variable<TFloat32> table, String slot, float value) {
-    Shape shape = table.shape();
-    return onTable
-        .withName(Optimizer.createName(table.asOutput(), slot))
-        .variable(onTable.fill(onTable.constant(shape.asArray()), onTable.constant(value)));
+      Ops onTable,
+      Operand<TFloat32> table,
+      String slot,
+      float value,
+      java.util.Map<String, Variable<TFloat32>> slots) {
+    String name = Optimizer.createName(table.asOutput(), slot);
+    Variable<TFloat32> existing = slots.get(name);
+    if (existing != null) {
+      return existing;
+    }
+    Shape shape = table.asOutput().shape();
+    Variable<TFloat32> created =
+        onTable
+            .withName(name)
+            .variable(onTable.fill(onTable.constant(shape.asArray()), onTable.constant(value)));
+    slots.put(name, created);
+    return created;
   }
 
   private static void requirePositive(String what, float value) {

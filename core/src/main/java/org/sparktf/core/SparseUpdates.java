@@ -41,6 +41,20 @@ final class SparseUpdates {
       SparseOptimizer optimizer,
       Operand<?> loss,
       List<SparseLookup> lookups) {
+    this(graph, local, optimizer, loss, lookups, op -> true);
+  }
+
+  /**
+   * As {@link #SparseUpdates(Graph, Ops, SparseOptimizer, Operand, List)}, with dense gradients
+   * only for the graph's variables that {@code trainable} accepts.
+   */
+  SparseUpdates(
+      Graph graph,
+      Ops local,
+      SparseOptimizer optimizer,
+      Operand<?> loss,
+      List<SparseLookup> lookups,
+      java.util.function.Predicate<Operation> trainable) {
     this.optimizer = optimizer;
     Map<String, List<SparseLookup>> byTable = new LinkedHashMap<>();
     java.util.Set<String> tableVariables = new java.util.HashSet<>();
@@ -53,7 +67,7 @@ final class SparseUpdates {
         .operations()
         .forEachRemaining(
             op -> {
-              if (isVariable(op) && !tableVariables.contains(op.name())) {
+              if (isVariable(op) && !tableVariables.contains(op.name()) && trainable.test(op)) {
                 variables.add(op.output(0));
               }
             });
@@ -150,10 +164,15 @@ final class SparseUpdates {
 
   /** Applies each table's gradient on the table's device. */
   List<Op> apply(Ops tf, List<Table> gradients) {
+    return apply(tf, gradients, new java.util.HashMap<>());
+  }
+
+  /** As {@link #apply(Ops, List)}, the slot variables shared through {@code slots} (by name). */
+  List<Op> apply(Ops tf, List<Table> gradients, Map<String, Variable<TFloat32>> slots) {
     List<Op> applies = new ArrayList<>();
     for (Table t : gradients) {
       Ops onTable = tf.withDevice(SparseLookup.deviceOf((GraphOperation) t.variable().op()));
-      applies.add(optimizer.apply(onTable, t.variable(), t.ids(), t.gradient()));
+      applies.add(optimizer.apply(onTable, t.variable(), t.ids(), t.gradient(), slots));
     }
     return applies;
   }
@@ -230,7 +249,7 @@ final class SparseUpdates {
     return tf.constant(shape);
   }
 
-  private static boolean isVariable(Operation op) {
+  static boolean isVariable(Operation op) {
     return op.type().equals("VariableV2") || op.type().equals("Variable");
   }
 

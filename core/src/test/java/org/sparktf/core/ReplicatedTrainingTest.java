@@ -230,6 +230,56 @@ class ReplicatedTrainingTest {
   }
 
   @Test
+  void threeStepsPerRunOnAParameterServerEqualThreeSingleStepsDenseAndSparse() throws Exception {
+    try (TFCluster cluster = TestSpark.tensorflowCluster(spark, dir, 2, 1).run(new StepsPerRun())) {
+      assertThat(cluster.clusterSpec().numTasks("ps")).isEqualTo(1);
+      assertThat(cluster.clusterSpec().numTasks("worker")).isEqualTo(1);
+      cluster.shutdown();
+    }
+    List<String> lines = Files.readAllLines(dir.resolve("steps-per-run.txt"));
+    assertThat(lines).hasSize(4);
+    for (int sparse = 0; sparse < 2; sparse++) {
+      String what = sparse == 1 ? "sparse" : "dense";
+      StepsPerRunModel.Trained single = StepsPerRunModel.Trained.parse(lines.get(2 * sparse));
+      StepsPerRunModel.Trained three = StepsPerRunModel.Trained.parse(lines.get(2 * sparse + 1));
+      // The global step advanced by 3 per run.
+      assertThat(single.steps()).as(what).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+      assertThat(three.steps()).as(what).containsExactly(3L, 6L);
+      StepsPerRunTest.assertSameValues(three.values(), single.values(), what);
+      assertThat(three.lastLoss()).as(what).isCloseTo(single.lastLoss(), Offset.offset(1e-6));
+      assertThat(single.values()[StepsPerRunModel.ROWS * StepsPerRunModel.DIM])
+          .as(what)
+          .isNotCloseTo(0.5f, Offset.offset(1e-3f));
+    }
+  }
+
+  /**
+   * The worker trains {@link StepsPerRunModel} with SGD, dense then sparse, 1 then 3 steps per run
+   * (each training a new graph whose initialization resets the PS's variables), and writes a line
+   * per training to steps-per-run.txt.
+   */
+  static final class StepsPerRun implements NodeFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void run(NodeContext ctx) throws Exception {
+      if (!ctx.jobName().equals("worker")) {
+        return;
+      }
+      StringBuilder out = new StringBuilder();
+      for (boolean sparse : new boolean[] {false, true}) {
+        for (int stepsPerRun : new int[] {1, 3}) {
+          out.append(
+                  StepsPerRunModel.train(ctx, SparseOptimizer.sgd(0.1f), sparse, stepsPerRun)
+                      .line())
+              .append('\n');
+        }
+      }
+      LinearRegressionNode.write(ctx, "steps-per-run.txt", out.toString());
+    }
+  }
+
+  @Test
   void aSynchronousWorkerThatStopsEarlyFailsTheOthersInsteadOfHanging() {
     assertThatThrownBy(() -> train(new UnevenSync()))
         .isInstanceOf(TFClusterException.class)
