@@ -2,6 +2,8 @@ package org.sparktf.core;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -14,6 +16,7 @@ import org.sparktf.core.internal.StepRateMeter;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -255,7 +258,7 @@ public final class ReplicatedTraining {
     Ops tf = Ops.create(graph);
     Ops local = tf.withDevice(ctx.localDevice());
     // The model's variables: those that exist now (the slots and the global step come later).
-    Set<String> modelVariables = new java.util.HashSet<>();
+    Set<String> modelVariables = new HashSet<>();
     graph
         .operations()
         .forEachRemaining(
@@ -267,13 +270,13 @@ public final class ReplicatedTraining {
     this.globalStep =
         tf.withDevice(ctx.variableDevice(0)).withName("global_step").variable(tf.constant(0L));
     this.readStep = tf.withDevice(ctx.variableDevice(0)).identity(globalStep);
-    Map<String, Variable<TFloat32>> slots = new java.util.HashMap<>();
+    Map<String, Variable<TFloat32>> slots = new HashMap<>();
     List<ShardedTable> sharded = List.of();
     Operand<TInt64> count = null;
     Operand<?> stepLoss = null;
     for (int k = 0; k < stepsPerRun; k++) {
       Ops stepOps = count == null ? tf : tf.withControlDependencies(List.of(count));
-      Set<String> before = new java.util.HashSet<>();
+      Set<String> before = new HashSet<>();
       graph.operations().forEachRemaining(op -> before.add(op.name()));
       StepLoss built = model.build(stepOps, k);
       checkReads(k, before);
@@ -299,11 +302,9 @@ public final class ReplicatedTraining {
                   + "; only float32 variables can be trained");
         }
         @SuppressWarnings("unchecked")
-        org.tensorflow.Output<TFloat32> variable =
-            (org.tensorflow.Output<TFloat32>) gv.getVariable();
+        Output<TFloat32> variable = (Output<TFloat32>) gv.getVariable();
         @SuppressWarnings("unchecked")
-        org.tensorflow.Output<TFloat32> gradient =
-            (org.tensorflow.Output<TFloat32>) gv.getGradient();
+        Output<TFloat32> gradient = (Output<TFloat32>) gv.getGradient();
         Ops onVariable = tf.withDevice(SparseLookup.deviceOf((GraphOperation) variable.op()));
         applies.add(optimizer.applyDense(onVariable, variable, gradient, slots));
       }

@@ -1,7 +1,11 @@
 package org.sparktf.core;
 
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.framework.optimizers.AdaGrad;
 import org.tensorflow.framework.optimizers.Ftrl;
 import org.tensorflow.framework.optimizers.GradientDescent;
@@ -113,7 +117,7 @@ public final class SparseOptimizer {
    * built on {@code onTable} with the table's slot variables created there.
    */
   Op apply(Ops onTable, Variable<TFloat32> table, Operand<TInt64> ids, Operand<TFloat32> gradient) {
-    return apply(onTable, table, ids, gradient, new java.util.HashMap<>());
+    return apply(onTable, table, ids, gradient, new HashMap<>());
   }
 
   /**
@@ -127,7 +131,7 @@ public final class SparseOptimizer {
       Variable<TFloat32> table,
       Operand<TInt64> ids,
       Operand<TFloat32> gradient,
-      java.util.Map<String, Variable<TFloat32>> slots) {
+      Map<String, Variable<TFloat32>> slots) {
     Ops tf = onTable;
     Operand<TFloat32> lr = tf.constant(learningRate);
     switch (kind) {
@@ -168,9 +172,9 @@ public final class SparseOptimizer {
    */
   Op applyDense(
       Ops onVariable,
-      org.tensorflow.Output<TFloat32> variable,
+      Output<TFloat32> variable,
       Operand<TFloat32> gradient,
-      java.util.Map<String, Variable<TFloat32>> slots) {
+      Map<String, Variable<TFloat32>> slots) {
     Ops tf = onVariable;
     Operand<TFloat32> lr = tf.constant(learningRate);
     switch (kind) {
@@ -205,7 +209,7 @@ public final class SparseOptimizer {
       Operand<TFloat32> table,
       String slot,
       float value,
-      java.util.Map<String, Variable<TFloat32>> slots) {
+      Map<String, Variable<TFloat32>> slots) {
     String name = Optimizer.createName(table.asOutput(), slot);
     Variable<TFloat32> existing = slots.get(name);
     if (existing != null) {
@@ -228,6 +232,6 @@ public final class SparseOptimizer {
 
   @Override
   public String toString() {
-    return kind.name().toLowerCase(java.util.Locale.ROOT) + "(learning rate " + learningRate + ")";
+    return kind.name().toLowerCase(Locale.ROOT) + "(learning rate " + learningRate + ")";
   }
 }

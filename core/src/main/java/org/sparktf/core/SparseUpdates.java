@@ -1,9 +1,12 @@
 package org.sparktf.core;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -57,7 +60,7 @@ final class SparseUpdates {
       java.util.function.Predicate<Operation> trainable) {
     this.optimizer = optimizer;
     Map<String, List<SparseLookup>> byTable = new LinkedHashMap<>();
-    java.util.Set<String> tableVariables = new java.util.HashSet<>();
+    Set<String> tableVariables = new HashSet<>();
     for (SparseLookup lookup : lookups) {
       byTable.computeIfAbsent(lookup.sharded().name(), t -> new ArrayList<>()).add(lookup);
       lookup.sharded().shards().forEach(shard -> tableVariables.add(shard.op().name()));
@@ -164,7 +167,7 @@ final class SparseUpdates {
 
   /** Applies each table's gradient on the table's device. */
   List<Op> apply(Ops tf, List<Table> gradients) {
-    return apply(tf, gradients, new java.util.HashMap<>());
+    return apply(tf, gradients, new HashMap<>());
   }
 
   /** As {@link #apply(Ops, List)}, the slot variables shared through {@code slots} (by name). */
