@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
@@ -539,7 +541,7 @@ public final class SparseTrainingBenchmark {
     /** The next batch for each step of a run. */
     private static Map<Operand<?>, org.tensorflow.Tensor> feeds(
         FedBatches fed, List<Placeholder<TInt64>> ids, List<Placeholder<TFloat32>> labels) {
-      Map<Operand<?>, org.tensorflow.Tensor> feeds = new java.util.HashMap<>();
+      Map<Operand<?>, Tensor> feeds = new HashMap<>();
       for (int k = 0; k < ids.size(); k++) {
         feeds.putAll(fed.next(ids.get(k), labels.get(k)));
       }

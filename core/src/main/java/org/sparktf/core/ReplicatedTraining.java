@@ -33,6 +33,7 @@ import org.tensorflow.op.train.ConditionalAccumulator;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TType;
 
 /**
  * Between-graph replicated training: every worker builds the same graph with its variables on the
@@ -214,8 +215,7 @@ public final class ReplicatedTraining {
    * of a {@link StepModel} sees the variable after the previous step's update. (An op on another
    * device that takes the variable directly gets its value as of the start of the run.)
    */
-  public static <T extends org.tensorflow.types.family.TType> Operand<T> read(
-      Ops tf, Variable<T> variable) {
+  public static <T extends TType> Operand<T> read(Ops tf, Variable<T> variable) {
     return tf.withDevice(SparseLookup.deviceOf((GraphOperation) variable.op())).identity(variable);
   }
 
@@ -764,7 +764,7 @@ public final class ReplicatedTraining {
     Ops local = tf.withDevice(ctx.localDevice());
     localStep = local.withName("sparktf_local_step").placeholder(TInt64.class);
     int workers = ctx.numWorkers();
-    List<GradAndVar<? extends org.tensorflow.types.family.TType>> averaged = new ArrayList<>();
+    List<GradAndVar<? extends TType>> averaged = new ArrayList<>();
     List<ConditionalAccumulator> accumulators = new ArrayList<>();
     for (int i = 0; i < gradients.size(); i++) {
       GradAndVar<?> gv = gradients.get(i);

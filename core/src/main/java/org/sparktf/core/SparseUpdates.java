@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -57,7 +58,7 @@ final class SparseUpdates {
       SparseOptimizer optimizer,
       Operand<?> loss,
       List<SparseLookup> lookups,
-      java.util.function.Predicate<Operation> trainable) {
+      Predicate<Operation> trainable) {
     this.optimizer = optimizer;
     Map<String, List<SparseLookup>> byTable = new LinkedHashMap<>();
     Set<String> tableVariables = new HashSet<>();
